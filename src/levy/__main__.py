@@ -1,0 +1,3 @@
+from levy.cli import main
+
+main()

@@ -1,0 +1,186 @@
+"""Command line (``levy``): quote orders, look up rates, run the demo.
+
+``levy quote`` follows the checkout contract's command-line table exactly: one JSON order in,
+one decision out; JSON lines in, one decision (or error object) a line out, in order; exit 2
+when any order got an error, after all were processed.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter, defaultdict
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from levy.errors import InvalidOrder, LevyError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Levy: cross-border VAT/GST engine for marketplaces.")
+err_console = Console(stderr=True)
+
+EXIT_INVALID = 2
+EXIT_FAILURE = 1
+
+
+def _engine():
+    from levy.engine import Engine
+
+    try:
+        return Engine()
+    except LevyError as exc:
+        err_console.print(f"[red]levy: cannot load reference data:[/red] {exc}")
+        raise typer.Exit(EXIT_FAILURE) from None
+
+
+def _read_input(source: str) -> bytes:
+    if source == "-":
+        return sys.stdin.buffer.read()
+    path = Path(source)
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        err_console.print(f"levy: cannot read {source}: {exc.strerror}")
+        raise typer.Exit(EXIT_FAILURE) from None
+
+
+def _split_orders(data: bytes) -> tuple[bool, list[bytes]]:
+    """One JSON object (pretty or not), or JSON lines. Returns (single, payloads)."""
+    stripped = data.strip()
+    if not stripped:
+        return False, []
+    try:
+        value = json.loads(stripped)
+    except ValueError:
+        value = None
+    if isinstance(value, dict):
+        return True, [stripped]
+    return False, [line for line in data.splitlines() if line.strip()]
+
+
+@app.command()
+def quote(
+    source: Annotated[str, typer.Argument(metavar="ORDER.json|ORDERS.jsonl|-", help="an order, JSON lines of orders, or - for standard input")],
+    pretty: Annotated[bool, typer.Option("--pretty", help="indent the JSON output")] = False,
+) -> None:
+    """Decide orders: one decision (or error object) per order, in order."""
+    engine = _engine()
+    single, payloads = _split_orders(_read_input(source))
+    indent = 2 if pretty else None
+    out = sys.stdout
+    failed = 0
+    chunks: list[str] = []
+    for payload in payloads:
+        try:
+            decision = engine.quote(payload)
+        except InvalidOrder as exc:
+            failed += 1
+            chunks.append(json.dumps(exc.body(), indent=indent, ensure_ascii=False, separators=None if pretty else (",", ":")))
+        else:
+            chunks.append(decision.model_dump_json(indent=indent))
+        if len(chunks) >= 512:
+            out.write("\n".join(chunks) + "\n")
+            chunks.clear()
+    if chunks:
+        out.write("\n".join(chunks) + "\n")
+    out.flush()
+    if failed:
+        raise typer.Exit(EXIT_INVALID)
+
+
+@app.command()
+def rates(
+    country: Annotated[str, typer.Argument(help="tax area: ISO country code (DE) or region (PT-30)")],
+    on: Annotated[Optional[str], typer.Option("--on", help="date YYYY-MM-DD (default: today)")] = None,
+    history: Annotated[bool, typer.Option("--history", help="every row, past and scheduled")] = False,
+) -> None:
+    """Print the VAT/GST rates of a country by category, with their effective dates and sources."""
+    from levy.models import RATED_CATEGORIES
+    from levy.ratebook import Ratebook
+
+    try:
+        book = Ratebook()
+        day = date.fromisoformat(on) if on else date.today()
+    except ValueError as exc:
+        err_console.print(f"levy: {exc}")
+        raise typer.Exit(EXIT_INVALID) from None
+    area = country.upper()
+    if area not in book.tax_areas():
+        err_console.print(f"levy: no rates for {area!r}; known: {', '.join(book.tax_areas())}")
+        raise typer.Exit(EXIT_INVALID)
+    table = Table(title=f"{area} rates" + ("" if history else f" on {day}"))
+    for col in ("category", "rate %", "valid from", "valid to", "source"):
+        table.add_column(col, overflow="fold")
+    for category in RATED_CATEGORIES:
+        rows = book.rate_lines.get((area, category.value), [])
+        for _, row in rows:
+            if history or row.covers(day):
+                table.add_row(category.value, str(row.rate_percent), str(row.valid_from),
+                              str(row.valid_to or ""), row.source)
+    Console().print(table)
+
+
+@app.command()
+def schema(which: Annotated[str, typer.Argument(help="order | decision | error")] = "order") -> None:
+    """Print the JSON schema of the contract's order, decision or error object."""
+    from levy.models import Decision, ErrorBody, Order
+
+    models = {"order": Order, "decision": Decision, "error": ErrorBody}
+    if which not in models:
+        err_console.print(f"levy: choose one of {', '.join(models)}")
+        raise typer.Exit(EXIT_INVALID)
+    print(json.dumps(models[which].model_json_schema(), indent=2))
+
+
+@app.command()
+def demo(
+    source: Annotated[Path, typer.Argument(help="JSON lines of orders")] = Path("examples/orders.jsonl"),
+) -> None:
+    """Quote a batch and print what would be collected, by country and reason."""
+    engine = _engine()
+    _, payloads = _split_orders(_read_input(str(source)))
+    by_key: Counter = Counter()
+    vat_by_country: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    reasons: Counter = Counter()
+    errors = []
+    for payload in payloads:
+        try:
+            d = engine.quote(payload)
+        except InvalidOrder as exc:
+            errors.append(exc)
+            continue
+        country = json.loads(payload)["ship_to"]["country"]
+        by_key[(country, d.reason.value)] += 1
+        reasons[d.reason.value] += 1
+        if d.collect:
+            vat_by_country[(d.tax_country, d.currency)] += d.vat_total
+    console = Console()
+    table = Table(title=f"{len(payloads)} orders from {source}: decisions by destination and reason")
+    table.add_column("destination")
+    table.add_column("reason")
+    table.add_column("orders", justify="right")
+    for (country, reason), n in sorted(by_key.items()):
+        table.add_row(country, reason, str(n))
+    console.print(table)
+    totals = Table(title="VAT/GST the platform collects, by tax country and order currency")
+    for col in ("tax country", "currency", "VAT"):
+        totals.add_column(col, justify="right" if col == "VAT" else "left")
+    for (country, currency), amount in sorted(vat_by_country.items()):
+        totals.add_row(country, currency, str(amount))
+    console.print(totals)
+    console.print("reasons: " + ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())))
+    for exc in errors:
+        console.print(f"[red]invalid[/red] {exc.order_id}: {exc}")
+
+
+def main() -> None:  # console script entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,197 @@
+"""What a regime sees of one order (``OrderContext``) and what it answers (``Outcome``).
+
+The context computes each fact once, lazily: the destination's rate rows, the line nets
+(extracted from tax-inclusive prices when needed), threshold conversions and buyer checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from functools import cached_property, lru_cache
+
+import pycountry
+
+from levy.codes import Reason, Scheme, WarningCode
+from levy.fx import EcbRates
+from levy.identifiers import ExemptionCheck, NumberCheck, check_exemption, check_vat_number
+from levy.models import Order, ThresholdFact
+from levy.money import HUNDRED, quantize_minor, round_cents
+from levy.ratebook import CoverageRow, RateRow, Ratebook
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """Where the tax is due: the address resolved through ``special_territories.csv``."""
+
+    country: str
+    """Address country as sent (``ship_to.country``)."""
+    tax_country: str
+    """The contract's ``tax_country``: ``FR`` for Monaco, ``PT`` for Madeira."""
+    tax_area: str
+    """Key of the rate series: ``FR``, ``PT-30``..."""
+    territory: str | None
+    """Name of the special territory, when one matched."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A regime's answer: the reason, the scheme when collecting, the rule and why."""
+
+    reason: Reason
+    scheme: Scheme | None
+    rule: str
+    """The legal basis applied, e.g. ``VAT Directive Art. 14a(1)``."""
+    explanation: str
+    threshold: ThresholdFact | None = None
+    warnings: tuple[WarningCode, ...] = field(default=())
+
+    @property
+    def collect(self) -> bool:
+        return self.reason.collects
+
+
+@lru_cache(maxsize=512)
+def country_name(code: str) -> str:
+    """A reader's name for a country code (``DE`` -> ``Germany``)."""
+    country = pycountry.countries.get(alpha_2=code)
+    if country is None:
+        return code
+    return getattr(country, "common_name", None) or country.name
+
+
+class OrderContext:
+    """One order as a regime sees it. Built by the engine; read-only for regimes."""
+
+    def __init__(
+        self, order: Order, book: Ratebook, fx: EcbRates, destination: Destination,
+        coverage: CoverageRow,
+    ) -> None:
+        self.order = order
+        self.on: date = order.placed_on
+        self.book = book
+        self.fx = fx
+        self.destination = destination
+        self.coverage = coverage
+        self.currency = order.currency
+        self.warnings: list[WarningCode] = []
+        self.threshold_fact: ThresholdFact | None = None
+        """The last threshold tested, kept for the decision's facts whatever the outcome."""
+
+    # ---- goods
+
+    @cached_property
+    def excise_skus(self) -> list[str]:
+        return [line.sku for line in self.order.lines if line.category.is_excise]
+
+    def skus_in(self, categories: set[str]) -> list[str]:
+        return [line.sku for line in self.order.lines if line.category.value in categories]
+
+    @cached_property
+    def rate_rows(self) -> list[RateRow]:
+        """The destination's rate row for each line (none for excise lines: never rated)."""
+        area = self.destination.tax_area
+        return [self.book.rate(area, line.category.value, self.on) for line in self.order.lines]
+
+    @cached_property
+    def line_stated(self) -> list[Decimal]:
+        """Each line's stated amount (quantity x unit price), as checkout sent it."""
+        return [line.unit_price * line.quantity for line in self.order.lines]
+
+    @cached_property
+    def line_nets(self) -> list[Decimal]:
+        """Line values net of the destination tax: stated, or extracted when prices include it."""
+        if not self.order.prices_include_vat:
+            return self.line_stated
+        return [
+            gross - extract_vat(gross, row.rate_percent, self.currency)
+            for gross, row in zip(self.line_stated, self.rate_rows)
+        ]
+
+    @cached_property
+    def intrinsic_value(self) -> Decimal:
+        """Sum of the line nets, without separately stated transport (UCC-DA Art. 1(48))."""
+        return sum(self.line_nets, Decimal(0))
+
+    @cached_property
+    def unit_nets(self) -> list[Decimal]:
+        """Net value of one unit of each line (per-item thresholds)."""
+        return [net / line.quantity for net, line in zip(self.line_nets, self.order.lines)]
+
+    # ---- places
+
+    def vat_country(self, code: str, regime: str) -> str | None:
+        """The country of ``regime``'s area that an address country belongs to, if any.
+
+        Country-wide special territories count: Monaco belongs to FR's area, Åland (AX) to none.
+        """
+        row = self.book.territory(code, None, self.on)
+        if row is not None and row.pattern is None:
+            if row.treatment == "outside":
+                return None
+            code = row.tax_area.split("-")[0]
+        return code if code in self.book.regime_countries(regime, self.on) else None
+
+    # ---- thresholds
+
+    def threshold(
+        self, scheme: Scheme, name: str, value: Decimal, basis: str = "consignment"
+    ) -> ThresholdFact:
+        """Test ``value`` (order currency) against a threshold row, converting at the ECB rate."""
+        row = self.book.threshold(scheme.value, name, self.on)
+        if row.currency == self.currency:
+            converted, fx_rate, fx_date, fx_source = round_cents(value), None, None, None
+        else:
+            leg_from = self.fx.rate(self.currency, self.on)
+            leg_to = self.fx.rate(row.currency, self.on)
+            converted = round_cents(value * leg_to.rate / leg_from.rate)
+            cross = leg_from.rate / leg_to.rate
+            fx_rate = format(cross.quantize(Decimal("0.000001")).normalize(), "f")
+            fx_date = min(leg_from.on, leg_to.on)
+            fx_source = leg_from.source if leg_from.currency != "EUR" else leg_to.source
+            for leg in (leg_from, leg_to):
+                if self.fx.is_stale(leg, self.on) and WarningCode.FX_RATE_STALE not in self.warnings:
+                    self.warnings.append(WarningCode.FX_RATE_STALE)
+        within = converted <= row.amount if row.inclusive else converted < row.amount
+        self.threshold_fact = ThresholdFact(
+            name=row.name, limit=row.amount, limit_currency=row.currency, inclusive=row.inclusive,
+            basis=basis, value=quantize_minor(value, self.currency), converted_value=converted,
+            fx_rate=fx_rate, fx_date=fx_date, fx_source=fx_source, within=within,
+            valid_from=row.valid_from, source=row.source,
+        )
+        return self.threshold_fact
+
+    # ---- buyer
+
+    def buyer_number(self, id_kind: str = "vat") -> NumberCheck | None:
+        number = self.order.buyer.vat_number
+        if number is None:
+            return None
+        return check_vat_number(number, self.destination.tax_country, id_kind)
+
+    def exemption(self) -> ExemptionCheck | None:
+        voucher = self.order.buyer.exemption
+        if voucher is None:
+            return None
+        return check_exemption(
+            voucher.certificate_id, voucher.country, voucher.valid_from, voucher.valid_to,
+            self.destination.tax_country, self.on,
+        )
+
+
+def extract_vat(gross: Decimal, rate_percent: Decimal, currency: str) -> Decimal:
+    """VAT inside a tax-inclusive amount: gross x rate / (100 + rate), rounded half-up."""
+    return quantize_minor(gross * rate_percent / (HUNDRED + rate_percent), currency)
+
+
+def describe_threshold(fact: ThresholdFact, currency: str) -> str:
+    """``EUR 47.31 (USD 55.00 at the ECB rate of 2026-11-02, 1 EUR = 1.1625 USD), <= EUR 150``."""
+    sign = "<=" if fact.inclusive and fact.within else ("<" if fact.within else (">" if fact.inclusive else ">="))
+    limit = f"{fact.limit_currency} {fact.limit}"
+    if fact.fx_rate is None:
+        return f"{fact.limit_currency} {fact.converted_value} ({sign} {limit})"
+    return (
+        f"{fact.limit_currency} {fact.converted_value} ({currency} {fact.value} at the ECB rate of "
+        f"{fact.fx_date}, 1 {fact.limit_currency} = {fact.fx_rate} {currency}; {sign} {limit})"
+    )

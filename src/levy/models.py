@@ -1,0 +1,289 @@
+"""Contract models (checkout contract v1): the order in, the decision out.
+
+Pydantic v2 models are the single source of truth for validation, the JSON schema and the docs.
+Money is ``Decimal`` end to end: the contract sends it as a JSON *string*; a JSON number is
+refused because a float cannot hold every cent.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from functools import lru_cache
+from typing import Annotated, Any, Literal
+
+import pycountry
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from levy.codes import Reason, Scheme
+
+_DECIMAL_TEXT = re.compile(r"\d+(\.\d+)?")
+MAX_LINES = 1000
+"""Orders above this many lines are refused (a consignment, not a catalogue)."""
+
+
+# --- field types -------------------------------------------------------------------------
+
+
+def _parse_money(value: Any) -> Decimal:
+    """Accept a decimal string (or a Decimal from Python callers); refuse JSON numbers."""
+    if isinstance(value, Decimal):
+        if not value.is_finite() or value < 0:
+            raise PydanticCustomError("money", "must be a decimal string >= 0")
+        return value
+    if isinstance(value, (bool, int, float)):
+        raise PydanticCustomError(
+            "money_type",
+            "must be a decimal string such as \"12.50\", not a JSON number (floats lose cents)",
+        )
+    if not isinstance(value, str) or not _DECIMAL_TEXT.fullmatch(value):
+        raise PydanticCustomError("money", "must be a decimal string >= 0")
+    try:
+        return Decimal(value)
+    except InvalidOperation:  # pragma: no cover - the regex admits only valid decimals
+        raise PydanticCustomError("money", "must be a decimal string >= 0") from None
+
+
+Money = Annotated[Decimal, BeforeValidator(_parse_money)]
+
+
+@lru_cache(maxsize=1)
+def _alpha2_codes() -> frozenset[str]:
+    return frozenset(c.alpha_2 for c in pycountry.countries)
+
+
+@lru_cache(maxsize=1)
+def _currency_codes() -> frozenset[str]:
+    return frozenset(c.alpha_3 for c in pycountry.currencies)
+
+
+def _country(value: str) -> str:
+    code = value.upper()
+    if code not in _alpha2_codes():
+        raise PydanticCustomError(
+            "country", "must be an ISO 3166-1 alpha-2 country code, got {value!r}", {"value": value}
+        )
+    return code
+
+
+def _currency(value: str) -> str:
+    code = value.upper()
+    if code not in _currency_codes():
+        raise PydanticCustomError(
+            "currency", "must be an ISO 4217 currency code, got {value!r}", {"value": value}
+        )
+    return code
+
+
+def _order_id(value: str) -> str:
+    if not value.isprintable() or value != value.strip():
+        raise PydanticCustomError(
+            "order_id", "must be 1 to 64 printable characters without surrounding spaces"
+        )
+    return value
+
+
+CountryCode = Annotated[StrictStr, AfterValidator(_country)]
+CurrencyCode = Annotated[StrictStr, AfterValidator(_currency)]
+
+
+class Category(StrEnum):
+    """Product tax categories of the contract."""
+
+    GENERAL = "general"
+    BOOKS = "books"
+    FOOD = "food"
+    CHILDRENS_CLOTHING = "childrens_clothing"
+    MEDICAL = "medical"
+    EXCISE_ALCOHOL = "excise_alcohol"
+    EXCISE_TOBACCO = "excise_tobacco"
+
+    @property
+    def is_excise(self) -> bool:
+        return self in (Category.EXCISE_ALCOHOL, Category.EXCISE_TOBACCO)
+
+
+RATED_CATEGORIES: tuple[Category, ...] = tuple(c for c in Category if not c.is_excise)
+"""Categories that carry a rate in ``rates/vat_rates.csv``."""
+
+
+# --- order (input) -------------------------------------------------------------------------
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Seller(_In):
+    id: StrictStr = Field(min_length=1, max_length=64)
+    country: CountryCode
+
+
+class ShipTo(_In):
+    country: CountryCode
+    postal_code: StrictStr | None = Field(default=None, max_length=16)
+
+
+class Exemption(_In):
+    """A tax-exemption voucher uploaded by the buyer; both dates count as inside."""
+
+    certificate_id: StrictStr = Field(min_length=1, max_length=64)
+    country: CountryCode
+    valid_from: date
+    valid_to: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Exemption:
+        if self.valid_to < self.valid_from:
+            raise PydanticCustomError("exemption_dates", "valid_to must not be before valid_from")
+        return self
+
+
+class Buyer(_In):
+    id: StrictStr | None = Field(default=None, max_length=64)
+    vat_number: StrictStr | None = Field(default=None, min_length=1, max_length=32)
+    exemption: Exemption | None = None
+
+
+class Line(_In):
+    sku: StrictStr = Field(min_length=1, max_length=64)
+    quantity: StrictInt = Field(ge=1, le=1_000_000)
+    unit_price: Money
+    category: Category
+
+
+class Order(_In):
+    """One consignment: one seller, one place of dispatch, one destination."""
+
+    order_id: Annotated[StrictStr, Field(min_length=1, max_length=64), AfterValidator(_order_id)]
+    placed_at: AwareDatetime
+    channel: Literal["online", "offline"] = "online"
+    currency: CurrencyCode
+    seller: Seller
+    ship_from: CountryCode
+    ship_to: ShipTo
+    buyer: Buyer = Buyer()
+    lines: list[Line] = Field(min_length=1, max_length=MAX_LINES)
+    shipping: Money = Decimal(0)
+    prices_include_vat: StrictBool = False
+
+    @property
+    def placed_on(self) -> date:
+        """The calendar date of ``placed_at`` read in the offset it carries: it picks rates and FX."""
+        return self.placed_at.date()
+
+
+# --- decision (output) ---------------------------------------------------------------------
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class DecisionLine(_Out):
+    sku: str
+    net: Decimal
+    rate_percent: str
+    vat: Decimal
+    gross: Decimal
+
+
+class ShippingAmounts(_Out):
+    net: Decimal
+    vat: Decimal
+    gross: Decimal
+
+
+class RateFact(_Out):
+    """A rate row used by the decision, with its effective date and source (replay)."""
+
+    category: str
+    tax_area: str
+    rate_percent: str
+    valid_from: date
+    source: str
+
+
+class ThresholdFact(_Out):
+    """The low-value limit applied and the order's value converted into its currency."""
+
+    name: str
+    limit: Decimal
+    limit_currency: str
+    inclusive: bool
+    basis: Literal["consignment", "item"]
+    value: Decimal
+    """The tested value in the order's currency (the consignment, or the dearest item)."""
+    converted_value: Decimal
+    """``value`` in ``limit_currency``, rounded half-up to the cent."""
+    fx_rate: str | None
+    """Cross rate used: units of the order's currency per unit of the limit's currency."""
+    fx_date: date | None
+    fx_source: str | None
+    within: bool
+    valid_from: date
+    source: str
+
+
+class Facts(_Out):
+    """What a reviewer needs to replay the decision."""
+
+    regime: str | None
+    rule: str
+    tax_area: str | None
+    territory: str | None
+    threshold: ThresholdFact | None = None
+    rates: list[RateFact] = []
+    engine_version: str
+    rates_version: str
+
+
+class Decision(_Out):
+    """The engine's answer for one order (contract v1), with the facts behind it."""
+
+    order_id: str
+    collect: bool
+    scheme: Scheme | None
+    reason: Reason
+    explanation: str
+    tax_country: str | None
+    currency: str
+    lines: list[DecisionLine]
+    shipping: ShippingAmounts
+    net_total: Decimal
+    vat_total: Decimal
+    gross_total: Decimal
+    warnings: list[str]
+    rates_as_of: date
+    facts: Facts
+
+
+class ErrorField(BaseModel):
+    loc: str
+    msg: str
+
+
+class ErrorDetail(BaseModel):
+    code: Literal["INVALID_ORDER"] = "INVALID_ORDER"
+    fields: list[ErrorField]
+
+
+class ErrorBody(BaseModel):
+    """The contract's error object for an order that gets no decision."""
+
+    order_id: str | None
+    error: ErrorDetail

@@ -1,0 +1,405 @@
+"""Ratebook (the effective-dated reference data under ``rates/``, validated and indexed).
+
+Loaded once per process, validated (no gaps, overlaps, unsorted rows, float-looking numbers,
+missing sources or unknown countries, each error naming ``file:line:column``), then answered
+from memory: a lookup is a dict access plus a ``bisect`` on the date, so a checkout call does
+no I/O. See ``rates/README.md`` for the schema; intervals are half-open ``[valid_from, valid_to)``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import re
+from bisect import bisect_right
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Iterable
+
+import pycountry
+
+from levy.errors import NoRateError, RatesDataError
+from levy.models import RATED_CATEGORIES
+from levy.money import format_rate
+
+FILES = {
+    "vat_rates": (
+        "vat_rates.csv",
+        "tax_area,category,rate_percent,valid_from,valid_to,source,retrieved,note",
+    ),
+    "thresholds": (
+        "thresholds.csv",
+        "scheme,name,amount,currency,inclusive,valid_from,valid_to,source,retrieved,note",
+    ),
+    "regime_countries": (
+        "regime_countries.csv",
+        "regime,country,valid_from,valid_to,source,retrieved,note",
+    ),
+    "special_territories": (
+        "special_territories.csv",
+        "country,postal_code_pattern,territory,treatment,tax_area,valid_from,valid_to,source,"
+        "retrieved,note",
+    ),
+}
+_DECIMAL = re.compile(r"\d+(\.\d+)?")
+
+
+# --- rows ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    valid_from: date
+    valid_to: date | None
+    source: str
+    retrieved: date
+    note: str
+    where: str
+    """``file:line`` of the row, for messages and the review notebooks."""
+
+    def covers(self, on: date) -> bool:
+        return self.valid_from <= on and (self.valid_to is None or on < self.valid_to)
+
+
+@dataclass(frozen=True, slots=True)
+class RateRow(Period):
+    tax_area: str
+    category: str
+    rate_percent: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class ThresholdRow(Period):
+    scheme: str
+    name: str
+    amount: Decimal
+    currency: str
+    inclusive: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageRow(Period):
+    regime: str
+    country: str
+
+
+@dataclass(frozen=True, slots=True)
+class TerritoryRow(Period):
+    country: str
+    pattern: re.Pattern[str] | None
+    territory: str
+    treatment: str
+    tax_area: str | None
+
+
+class _Series:
+    """Rows of one series sorted by ``valid_from``; ``at(date)`` bisects."""
+
+    __slots__ = ("starts", "rows")
+
+    def __init__(self, rows: list) -> None:
+        self.rows = rows
+        self.starts = [r.valid_from for r in rows]
+
+    def at(self, on: date):
+        i = bisect_right(self.starts, on) - 1
+        if i < 0:
+            return None
+        row = self.rows[i]
+        return row if row.valid_to is None or on < row.valid_to else None
+
+
+# --- parsing helpers -------------------------------------------------------------------------
+
+
+class _Reader:
+    """Reads one CSV file and turns every cell problem into a ``RatesDataError``."""
+
+    def __init__(self, path: Path, header: str) -> None:
+        self.path = path
+        text = path.read_text(encoding="utf-8")
+        self.digest = hashlib.sha256(text.encode()).hexdigest()
+        lines = text.splitlines()
+        if not lines or lines[0].strip() != header:
+            raise RatesDataError(path, 1, f"header must be exactly {header!r}")
+        self.rows: list[tuple[int, dict[str, str]]] = []
+        reader = csv.DictReader(lines)
+        for n, record in enumerate(reader, start=2):
+            if None in record or any(v is None for v in record.values()):
+                raise RatesDataError(path, n, "wrong number of columns")
+            self.rows.append((n, {k: v.strip() for k, v in record.items()}))
+
+    def fail(self, line: int, column: str | None, msg: str) -> RatesDataError:
+        return RatesDataError(self.path, line, msg, column)
+
+    def date(self, line: int, rec: dict, column: str, *, optional: bool = False) -> date | None:
+        text = rec[column]
+        if not text and optional:
+            return None
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise self.fail(line, column, f"{text!r} is not an ISO date YYYY-MM-DD") from None
+
+    def decimal(self, line: int, rec: dict, column: str) -> Decimal:
+        text = rec[column]
+        if not _DECIMAL.fullmatch(text):
+            raise self.fail(line, column, f"{text!r} is not an exact decimal number")
+        value = Decimal(text)
+        if format_rate(value) != text:
+            raise self.fail(line, column, f"{text!r} is not canonical: write {format_rate(value)!r}")
+        return value
+
+    def period(self, line: int, rec: dict) -> dict:
+        valid_from = self.date(line, rec, "valid_from")
+        valid_to = self.date(line, rec, "valid_to", optional=True)
+        if valid_to is not None and valid_to <= valid_from:
+            raise self.fail(line, "valid_to", "valid_to must be after valid_from (half-open)")
+        if not rec["source"]:
+            raise self.fail(line, "source", "every row needs a source")
+        retrieved = self.date(line, rec, "retrieved")
+        return {
+            "valid_from": valid_from,
+            "valid_to": valid_to,
+            "source": rec["source"],
+            "retrieved": retrieved,
+            "note": rec["note"],
+            "where": f"{self.path.name}:{line}",
+        }
+
+
+@lru_cache(maxsize=1)
+def _country_codes() -> frozenset[str]:
+    return frozenset(c.alpha_2 for c in pycountry.countries)
+
+
+@lru_cache(maxsize=1)
+def _subdivision_codes() -> frozenset[str]:
+    return frozenset(s.code for s in pycountry.subdivisions)
+
+
+def _check_series(reader: _Reader, key_name: str, series: dict) -> None:
+    """Sorted, contiguous, no overlaps; only the last row may be open."""
+    for key, rows in series.items():
+        for (line_a, a), (line_b, b) in zip(rows, rows[1:]):
+            if b.valid_from <= a.valid_from:
+                raise reader.fail(line_b, "valid_from", f"{key_name} {key}: rows not sorted by valid_from")
+            if a.valid_to is None or a.valid_to > b.valid_from:
+                raise reader.fail(line_b, "valid_from", f"{key_name} {key}: overlaps line {line_a}")
+            if a.valid_to < b.valid_from:
+                raise reader.fail(
+                    line_b, "valid_from",
+                    f"{key_name} {key}: gap from {a.valid_to} (line {line_a}) to {b.valid_from}",
+                )
+
+
+# --- the book ------------------------------------------------------------------------------
+
+
+def default_rates_dir() -> Path:
+    """``LEVY_RATES_DIR``, else the copy packaged in the wheel, else the repository's ``rates/``."""
+    if env := os.environ.get("LEVY_RATES_DIR"):
+        return Path(env)
+    packaged = resources.files("levy") / "_rates"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[2] / "rates"
+
+
+class Ratebook:
+    """The validated reference data, indexed for date lookups."""
+
+    def __init__(self, rates_dir: Path | str | None = None) -> None:
+        self.rates_dir = Path(rates_dir) if rates_dir else default_rates_dir()
+        if not self.rates_dir.is_dir():
+            raise RatesDataError(self.rates_dir, 0, "rates directory not found")
+        readers = {}
+        for key, (name, header) in FILES.items():
+            path = self.rates_dir / name
+            if not path.is_file():
+                raise RatesDataError(path, 0, "file missing")
+            readers[key] = _Reader(path, header)
+        self.version = hashlib.sha256(
+            "".join(r.digest for r in readers.values()).encode()
+        ).hexdigest()[:12]
+        """Content hash of the four files: recorded in every decision for replay."""
+        self._load_rates(readers["vat_rates"])
+        self._load_thresholds(readers["thresholds"])
+        self._load_coverage(readers["regime_countries"])
+        self._load_territories(readers["special_territories"])
+        self._check_completeness(readers)
+
+    # ---- loading
+
+    def _load_rates(self, reader: _Reader) -> None:
+        grouped: dict[tuple[str, str], list] = defaultdict(list)
+        categories = {c.value for c in RATED_CATEGORIES}
+        for line, rec in reader.rows:
+            area = rec["tax_area"]
+            if area not in _country_codes() and area not in _subdivision_codes():
+                raise reader.fail(line, "tax_area", f"{area!r} is no ISO 3166 country or subdivision")
+            if rec["category"] not in categories:
+                raise reader.fail(
+                    line, "category", f"{rec['category']!r} is not one of {sorted(categories)}"
+                )
+            rate = reader.decimal(line, rec, "rate_percent")
+            if rate >= 100:
+                raise reader.fail(line, "rate_percent", "a rate is a percentage below 100")
+            row = RateRow(
+                tax_area=area, category=rec["category"], rate_percent=rate, **reader.period(line, rec)
+            )
+            grouped[(area, row.category)].append((line, row))
+        _check_series(reader, "rate series", grouped)
+        self._rates = {k: _Series([r for _, r in v]) for k, v in grouped.items()}
+        self.rate_lines = grouped
+
+    def _load_thresholds(self, reader: _Reader) -> None:
+        grouped: dict[tuple[str, str], list] = defaultdict(list)
+        for line, rec in reader.rows:
+            if rec["inclusive"] not in ("true", "false"):
+                raise reader.fail(line, "inclusive", "must be true or false")
+            currency = rec["currency"]
+            if pycountry.currencies.get(alpha_3=currency) is None:
+                raise reader.fail(line, "currency", f"{currency!r} is no ISO 4217 currency")
+            row = ThresholdRow(
+                scheme=rec["scheme"], name=rec["name"], amount=reader.decimal(line, rec, "amount"),
+                currency=currency, inclusive=rec["inclusive"] == "true", **reader.period(line, rec),
+            )
+            grouped[(row.scheme, row.name)].append((line, row))
+        _check_series(reader, "threshold", grouped)
+        self._thresholds = {k: _Series([r for _, r in v]) for k, v in grouped.items()}
+
+    def _load_coverage(self, reader: _Reader) -> None:
+        grouped: dict[tuple[str, str], list] = defaultdict(list)
+        for line, rec in reader.rows:
+            if rec["country"] not in _country_codes():
+                raise reader.fail(line, "country", f"{rec['country']!r} is no ISO 3166-1 alpha-2 code")
+            if not re.fullmatch(r"[a-z][a-z0-9_]*", rec["regime"]):
+                raise reader.fail(line, "regime", "a regime is a module name such as 'eu'")
+            row = CoverageRow(regime=rec["regime"], country=rec["country"], **reader.period(line, rec))
+            grouped[(row.regime, row.country)].append((line, row))
+        _check_series(reader, "coverage", grouped)
+        by_country: dict[str, list] = defaultdict(list)
+        for rows in grouped.values():
+            for line, row in rows:
+                for other_line, other in by_country[row.country]:
+                    if _overlap(row, other):
+                        raise reader.fail(
+                            line, "regime",
+                            f"{row.country} is claimed by {row.regime} and {other.regime} "
+                            f"(line {other_line}) on the same dates",
+                        )
+                by_country[row.country].append((line, row))
+        self.coverage = [row for rows in grouped.values() for _, row in rows]
+        self._members_cache: dict[tuple[str, date], frozenset[str]] = {}
+        self._coverage = {
+            c: sorted((r for _, r in rows), key=lambda r: r.valid_from) for c, rows in by_country.items()
+        }
+
+    def _load_territories(self, reader: _Reader) -> None:
+        by_country: dict[str, list] = defaultdict(list)
+        for line, rec in reader.rows:
+            country = rec["country"]
+            if country not in _country_codes():
+                raise reader.fail(line, "country", f"{country!r} is no ISO 3166-1 alpha-2 code")
+            try:
+                pattern = re.compile(rec["postal_code_pattern"]) if rec["postal_code_pattern"] else None
+            except re.error as exc:
+                raise reader.fail(line, "postal_code_pattern", f"bad regular expression: {exc}") from None
+            treatment = rec["treatment"]
+            if treatment not in ("outside", "taxed_as"):
+                raise reader.fail(line, "treatment", "must be 'outside' or 'taxed_as'")
+            tax_area = rec["tax_area"] or None
+            if (treatment == "taxed_as") != (tax_area is not None):
+                raise reader.fail(line, "tax_area", "set for 'taxed_as' rows, empty for 'outside' rows")
+            if not rec["territory"]:
+                raise reader.fail(line, "territory", "name the territory")
+            row = TerritoryRow(
+                country=country, pattern=pattern, territory=rec["territory"], treatment=treatment,
+                tax_area=tax_area, **reader.period(line, rec),
+            )
+            by_country[country].append(row)
+        self.territories = [r for rows in by_country.values() for r in rows]
+        self._territories = dict(by_country)
+
+    def _check_completeness(self, readers: dict[str, _Reader]) -> None:
+        """Every area a regime can tax has a rate for every category from the regime's start."""
+        needed: dict[str, date] = {}
+        for row in self.coverage:
+            needed[row.country] = min(needed.get(row.country, row.valid_from), row.valid_from)
+        for row in self.territories:
+            if row.tax_area:
+                needed[row.tax_area] = min(needed.get(row.tax_area, row.valid_from), row.valid_from)
+        reader = readers["vat_rates"]
+        for area, start in sorted(needed.items()):
+            for category in RATED_CATEGORIES:
+                series = self._rates.get((area, category.value))
+                if series is None or series.rows[0].valid_from > start:
+                    raise reader.fail(
+                        len(reader.rows) + 1, "tax_area",
+                        f"{area}/{category.value} needs a rate from {start} (regime or territory start)",
+                    )
+
+    # ---- lookups (hot path: no I/O)
+
+    def rate(self, tax_area: str, category: str, on: date) -> RateRow:
+        series = self._rates.get((tax_area, category))
+        row = series.at(on) if series else None
+        if row is None:
+            raise NoRateError(tax_area, category, on)
+        return row
+
+    def threshold(self, scheme: str, name: str, on: date) -> ThresholdRow:
+        series = self._thresholds.get((scheme, name))
+        row = series.at(on) if series else None
+        if row is None:
+            raise NoRateError(f"{scheme}:{name}", "threshold", on)
+        return row
+
+    def regime_for(self, country: str, on: date) -> CoverageRow | None:
+        """The regime covering a destination country on a date, if any."""
+        for row in self._coverage.get(country, ()):
+            if row.covers(on):
+                return row
+        return None
+
+    def regime_countries(self, regime: str, on: date) -> frozenset[str]:
+        """Countries a regime covers on a date (for the EU: the EU VAT area)."""
+        key = (regime, on)
+        members = self._members_cache.get(key)
+        if members is None:
+            members = frozenset(r.country for r in self.coverage if r.regime == regime and r.covers(on))
+            self._members_cache[key] = members
+        return members
+
+    def territory(self, country: str, postal_code: str | None, on: date) -> TerritoryRow | None:
+        """The special-territory row matching an address, if any (country-wide rows included)."""
+        rows = self._territories.get(country)
+        if not rows:
+            return None
+        code = postal_code.replace(" ", "").upper() if postal_code else None
+        for row in rows:
+            if not row.covers(on):
+                continue
+            if row.pattern is None or (code is not None and row.pattern.fullmatch(code)):
+                return row
+        return None
+
+    def rate_history(self) -> Iterable[RateRow]:
+        for series in self._rates.values():
+            yield from series.rows
+
+    def tax_areas(self) -> list[str]:
+        return sorted({area for area, _ in self._rates})
+
+
+def _overlap(a: Period, b: Period) -> bool:
+    a_end = a.valid_to or date.max
+    b_end = b.valid_to or date.max
+    return a.valid_from < b_end and b.valid_from < a_end

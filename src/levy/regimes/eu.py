@@ -1,0 +1,74 @@
+"""EU (VAT e-commerce package: deemed supplier for electronic interfaces, from 2021-07-01).
+
+The platform is the deemed supplier (Council Directive 2006/112/EC Art. 14a, as amended by
+Directive (EU) 2017/2455) for:
+
+* imported consignments of intrinsic value not exceeding EUR 150, whatever the seller's
+  establishment (Art. 14a(1)), declared under the Import One-Stop Shop (Art. 369l): ``EU_IOSS``;
+* goods already in the EU sold by a seller not established there, at any value (Art. 14a(2)),
+  declared under the Union scheme (OSS): ``EU_OSS``.
+
+The member states covered, and from when, are rows of ``rates/regime_countries.csv``; the
+EUR 150 limit is a row of ``rates/thresholds.csv``.
+
+References:
+    https://eur-lex.europa.eu/eli/dir/2017/2455/oj
+    https://datenbank.nwb.de/Dokument/452295_Article369l/
+"""
+
+from __future__ import annotations
+
+from levy.codes import Reason, Scheme
+from levy.context import OrderContext, Outcome, country_name, describe_threshold
+from levy.regimes import _common
+
+REGIME = "eu"
+SCHEMES = (Scheme.EU_IOSS, Scheme.EU_OSS)
+
+ART_14A_1 = "VAT Directive Art. 14a(1) and Art. 369l"
+ART_14A_2 = "VAT Directive Art. 14a(2)"
+
+
+def decide(ctx: OrderContext) -> Outcome:
+    order = ctx.order
+    # Art. 369l: IOSS covers goods "except products subject to excise duty"; the same exclusion
+    # is applied to EU-stocked goods (harmonised excise goods move under excise procedures).
+    if excluded := _common.excise_goods(ctx, "VAT Directive Art. 369l (excise goods excluded)", "the EU scheme"):
+        return excluded
+
+    origin = ctx.vat_country(order.ship_from, REGIME)
+    if origin is None:
+        # Art. 14a(1): distance sale of goods imported from a third territory, <= EUR 150,
+        # intrinsic value = the goods' price without separately stated transport (UCC-DA 1(48)).
+        threshold = ctx.threshold(Scheme.EU_IOSS, "ioss_threshold_eur", ctx.intrinsic_value)
+        value = describe_threshold(threshold, ctx.currency)
+        if not threshold.within:
+            return _common.not_collected(
+                Reason.ABOVE_THRESHOLD, "VAT Directive Art. 14a(1) (consignments <= EUR 150 only)",
+                f"Imported consignment worth {value}: above the IOSS limit, so import VAT is "
+                "charged at the border instead of at checkout.",
+                threshold,
+            )
+        scheme, reason, rule = Scheme.EU_IOSS, Reason.DEEMED_SUPPLIER_IMPORT, ART_14A_1
+        facts = f"Imported consignment worth {value}"
+    else:
+        threshold = None
+        # Art. 14a(2) applies only where the underlying seller is not established in the EU.
+        if ctx.vat_country(order.seller.country, REGIME) is not None:
+            return _common.not_collected(
+                Reason.SELLER_LIABLE, ART_14A_2,
+                f"Goods already in the EU ({country_name(origin)}) sold by a seller established in "
+                f"{country_name(order.seller.country)}: the seller, not the platform, accounts for the VAT.",
+            )
+        scheme, reason, rule = Scheme.EU_OSS, Reason.DEEMED_SUPPLIER_LOCAL_STOCK, ART_14A_2
+        kind = "domestic supply" if origin == ctx.destination.tax_country else "intra-EU distance sale"
+        facts = (
+            f"Goods already in the EU ({country_name(origin)}, {kind}) sold by a seller established in "
+            f"{country_name(order.seller.country)}, outside the EU"
+        )
+
+    # Art. 14a(2) covers supplies "to a non-taxable person"; CIR 282/2011 Art. 5d presumes the
+    # buyer non-taxable unless the platform holds information to the contrary (a valid VAT number).
+    if excluded := _common.buyer_exclusions(ctx, "VAT Directive Art. 14a; Implementing Regulation 282/2011 Art. 5d"):
+        return excluded
+    return _common.collect(ctx, scheme, reason, rule, facts, threshold=threshold)
