@@ -16,7 +16,7 @@ import pycountry
 from levy.codes import Reason, Scheme, WarningCode
 from levy.fx import EcbRates
 from levy.identifiers import ExemptionCheck, NumberCheck, check_exemption, check_vat_number
-from levy.models import Order, ThresholdFact
+from levy.models import EXCISE_CATEGORIES, Order, ThresholdFact
 from levy.money import HUNDRED, quantize_minor, round_cents
 from levy.ratebook import CoverageRow, RateRow, Ratebook
 
@@ -35,7 +35,7 @@ class Destination:
     """Name of the special territory, when one matched."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Outcome:
     """A regime's answer: the reason, the scheme when collecting, the rule and why."""
 
@@ -83,16 +83,17 @@ class OrderContext:
 
     @cached_property
     def excise_skus(self) -> list[str]:
-        return [line.sku for line in self.order.lines if line.category.is_excise]
+        return [line.sku for line in self.order.lines if line.category in EXCISE_CATEGORIES]
 
     def skus_in(self, categories: set[str]) -> list[str]:
-        return [line.sku for line in self.order.lines if line.category.value in categories]
+        return [line.sku for line in self.order.lines if line.category in categories]
 
     @cached_property
     def rate_rows(self) -> list[RateRow]:
         """The destination's rate row for each line (none for excise lines: never rated)."""
         area = self.destination.tax_area
-        return [self.book.rate(area, line.category.value, self.on) for line in self.order.lines]
+        # Category is a StrEnum: the member itself is the string key (no slow ``.value``).
+        return [self.book.rate(area, line.category, self.on) for line in self.order.lines]
 
     @cached_property
     def line_stated(self) -> list[Decimal]:
@@ -139,20 +140,15 @@ class OrderContext:
         self, scheme: Scheme, name: str, value: Decimal, basis: str = "consignment"
     ) -> ThresholdFact:
         """Test ``value`` (order currency) against a threshold row, converting at the ECB rate."""
-        row = self.book.threshold(scheme.value, name, self.on)
+        row = self.book.threshold(scheme, name, self.on)
         if row.currency == self.currency:
             converted, fx_rate, fx_date, fx_source = round_cents(value), None, None, None
         else:
-            leg_from = self.fx.rate(self.currency, self.on)
-            leg_to = self.fx.rate(row.currency, self.on)
-            converted = round_cents(value * leg_to.rate / leg_from.rate)
-            cross = leg_from.rate / leg_to.rate
-            fx_rate = format(cross.quantize(Decimal("0.000001")).normalize(), "f")
-            fx_date = min(leg_from.on, leg_to.on)
-            fx_source = leg_from.source if leg_from.currency != "EUR" else leg_to.source
-            for leg in (leg_from, leg_to):
-                if self.fx.is_stale(leg, self.on) and WarningCode.FX_RATE_STALE not in self.warnings:
-                    self.warnings.append(WarningCode.FX_RATE_STALE)
+            conv = self.fx.conversion(self.currency, row.currency, self.on)
+            converted = round_cents(value * conv.factor)
+            fx_rate, fx_date, fx_source = conv.cross_text, conv.on, conv.source
+            if conv.stale and WarningCode.FX_RATE_STALE not in self.warnings:
+                self.warnings.append(WarningCode.FX_RATE_STALE)
         within = converted <= row.amount if row.inclusive else converted < row.amount
         self.threshold_fact = ThresholdFact(
             name=row.name, limit=row.amount, limit_currency=row.currency, inclusive=row.inclusive,

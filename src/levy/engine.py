@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +35,8 @@ from levy.models import (
     RateFact,
     ShippingAmounts,
 )
-from levy.money import HUNDRED, ZERO, format_rate, minor_units, quantize_minor
-from levy.ratebook import Ratebook
+from levy.money import HUNDRED, ZERO, format_rate, minor_units, quantize_minor, quantum
+from levy.ratebook import RateRow, Ratebook
 from levy.regimes import discover
 
 ENGINE_VERSION = "0.1.0"
@@ -144,6 +144,7 @@ class Engine:
         if missing:
             raise LevyError(f"regime_countries.csv names regimes without a module: {sorted(missing)}")
         self.rates_version = self.book.version
+        self._rate_facts: dict[int, RateFact] = {}
 
     # ---- public API
 
@@ -199,7 +200,7 @@ class Engine:
         return self._untaxed(order, ctx, territory, outcome)
 
     def _facts(self, outcome: Outcome, ctx: OrderContext | None, territory: str | None, rates=()) -> Facts:
-        return Facts.model_construct(
+        return Facts(
             regime=ctx.coverage.regime if ctx else None,
             rule=outcome.rule,
             tax_area=ctx.destination.tax_area if ctx else None,
@@ -223,13 +224,13 @@ class Engine:
         for line in order.lines:
             net = quantize_minor(line.unit_price * line.quantity, cur)
             net_total += net
-            lines.append(DecisionLine.model_construct(sku=line.sku, net=net, rate_percent="0", vat=zero, gross=net))
+            lines.append(DecisionLine(sku=line.sku, net=net, rate_percent="0", vat=zero, gross=net))
         shipping = quantize_minor(order.shipping, cur)
         net_total += shipping
-        return Decision.model_construct(
+        return Decision(
             order_id=order.order_id, collect=False, scheme=None, reason=outcome.reason,
             explanation=outcome.explanation, tax_country=None, currency=cur, lines=lines,
-            shipping=ShippingAmounts.model_construct(net=shipping, vat=zero, gross=shipping),
+            shipping=ShippingAmounts(net=shipping, vat=zero, gross=shipping),
             net_total=net_total, vat_total=zero, gross_total=net_total,
             warnings=self._warnings(outcome, ctx), rates_as_of=order.placed_on,
             facts=self._facts(outcome, ctx, territory),
@@ -239,44 +240,47 @@ class Engine:
         """The platform collects: each line's VAT rounded half-up; shipping follows the goods."""
         order, cur = ctx.order, ctx.currency
         inclusive = order.prices_include_vat
+        q = quantum(cur)
         rows = ctx.rate_rows
         lines: list[DecisionLine] = []
         nets: list[Decimal] = []
+        facts: dict[str, RateFact] = {}
         net_total = vat_total = ZERO
         for line, stated, row in zip(order.lines, ctx.line_stated, rows):
             rate = row.rate_percent
+            stated = stated.quantize(q)  # exact: amounts carry at most the minor unit's decimals
             if inclusive:
-                vat = extract_vat(stated, rate, cur)
+                vat = (stated * rate / (HUNDRED + rate)).quantize(q, ROUND_HALF_UP)
                 net = stated - vat
             else:
                 net = stated
-                vat = quantize_minor(net * rate / HUNDRED, cur)
-            net = quantize_minor(net, cur)
+                vat = (net * rate / HUNDRED).quantize(q, ROUND_HALF_UP)
             nets.append(net)
             net_total += net
             vat_total += vat
-            lines.append(DecisionLine.model_construct(
-                sku=line.sku, net=net, rate_percent=format_rate(rate), vat=vat, gross=net + vat))
+            lines.append(DecisionLine(line.sku, net, format_rate(rate), vat, net + vat))
+            if row.category not in facts:
+                facts[row.category] = self._rate_fact(row)
         ship_net, ship_vat = _shipping(order.shipping, nets, [r.rate_percent for r in rows], inclusive, cur)
         net_total += ship_net
         vat_total += ship_vat
-        seen: dict[str, RateFact] = {}
-        for line, row in zip(order.lines, rows):
-            if line.category.value not in seen:
-                seen[line.category.value] = RateFact.model_construct(
-                    category=row.category, tax_area=row.tax_area,
-                    rate_percent=format_rate(row.rate_percent), valid_from=row.valid_from,
-                    source=row.source,
-                )
-        return Decision.model_construct(
+        return Decision(
             order_id=order.order_id, collect=True, scheme=outcome.scheme, reason=outcome.reason,
             explanation=outcome.explanation, tax_country=ctx.destination.tax_country, currency=cur,
-            lines=lines,
-            shipping=ShippingAmounts.model_construct(net=ship_net, vat=ship_vat, gross=ship_net + ship_vat),
+            lines=lines, shipping=ShippingAmounts(ship_net, ship_vat, ship_net + ship_vat),
             net_total=net_total, vat_total=vat_total, gross_total=net_total + vat_total,
             warnings=self._warnings(outcome, ctx), rates_as_of=ctx.on,
-            facts=self._facts(outcome, ctx, ctx.destination.territory, seen.values()),
+            facts=self._facts(outcome, ctx, ctx.destination.territory, facts.values()),
         )
+
+    def _rate_fact(self, row: RateRow) -> RateFact:
+        """The replay fact of a rate row, built once per row (rows live as long as the book)."""
+        fact = self._rate_facts.get(id(row))
+        if fact is None:
+            fact = self._rate_facts[id(row)] = RateFact(
+                row.category, row.tax_area, format_rate(row.rate_percent), row.valid_from, row.source
+            )
+        return fact
 
 
 def _shipping(
@@ -284,7 +288,7 @@ def _shipping(
 ) -> tuple[Decimal, Decimal]:
     """Shipping follows the goods: taxed at the lines' rates, shared pro rata to line nets,
     rounded once. Returns (net, vat). With every line at zero value the share is equal."""
-    amount = quantize_minor(amount, currency)
+    amount = quantize_minor(amount, currency)  # exact: validated to the minor unit
     if not amount:
         return amount, amount
     total = sum(nets, ZERO)

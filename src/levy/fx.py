@@ -42,6 +42,20 @@ class FxRate:
     source: str
 
 
+@dataclass(frozen=True, slots=True)
+class Conversion:
+    """A cached cross conversion: multiply by ``factor``; ``cross_text`` is for people."""
+
+    factor: Decimal
+    """Units of the target currency per unit of the source currency."""
+    cross_text: str
+    """Units of the source currency per unit of the target currency, 6 decimals."""
+    on: date
+    """The older of the two legs' publication dates."""
+    source: str
+    stale: bool
+
+
 def _target_holidays(year: int) -> set[date]:
     """TARGET2 closing days, on which the ECB publishes no reference rates."""
     good_friday = easter(year) - timedelta(days=2)
@@ -113,6 +127,20 @@ class EcbRates:
         leg_from = self.rate(from_currency, on)
         leg_to = self.rate(to_currency, on)
         return leg_from.rate / leg_to.rate, leg_from, leg_to
+
+    @lru_cache(maxsize=65536)
+    def conversion(self, from_currency: str, to_currency: str, on: date) -> Conversion:
+        """How to turn an amount in ``from_currency`` into ``to_currency`` on a date (cached)."""
+        leg_from = self.rate(from_currency, on)
+        leg_to = self.rate(to_currency, on)
+        cross = leg_from.rate / leg_to.rate
+        return Conversion(
+            factor=leg_to.rate / leg_from.rate,
+            cross_text=format(cross.quantize(Decimal("0.000001")).normalize(), "f"),
+            on=min(leg_from.on, leg_to.on),
+            source=leg_from.source if leg_from.currency != "EUR" else leg_to.source,
+            stale=self.is_stale(leg_from, on) or self.is_stale(leg_to, on),
+        )
 
     def is_stale(self, rate: FxRate, on: date) -> bool:
         if rate.currency == "EUR":

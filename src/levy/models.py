@@ -8,6 +8,7 @@ refused because a float cannot hold every cent.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -25,6 +26,7 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StrictStr,
+    TypeAdapter,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -114,10 +116,12 @@ class Category(StrEnum):
 
     @property
     def is_excise(self) -> bool:
-        return self in (Category.EXCISE_ALCOHOL, Category.EXCISE_TOBACCO)
+        return self in EXCISE_CATEGORIES
 
 
-RATED_CATEGORIES: tuple[Category, ...] = tuple(c for c in Category if not c.is_excise)
+EXCISE_CATEGORIES = frozenset({"excise_alcohol", "excise_tobacco"})
+"""Harmonised excise goods: every platform regime excludes them."""
+RATED_CATEGORIES: tuple[Category, ...] = tuple(c for c in Category if c not in EXCISE_CATEGORIES)
 """Categories that carry a rate in ``rates/vat_rates.csv``."""
 
 
@@ -188,13 +192,12 @@ class Order(_In):
 
 
 # --- decision (output) ---------------------------------------------------------------------
+# Plain slotted dataclasses: checkout builds one per order in microseconds, and pydantic still
+# owns their JSON serialisation and schema through a TypeAdapter (``model_dump_json`` below).
 
 
-class _Out(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-
-class DecisionLine(_Out):
+@dataclass(slots=True)
+class DecisionLine:
     sku: str
     net: Decimal
     rate_percent: str
@@ -202,13 +205,15 @@ class DecisionLine(_Out):
     gross: Decimal
 
 
-class ShippingAmounts(_Out):
+@dataclass(slots=True)
+class ShippingAmounts:
     net: Decimal
     vat: Decimal
     gross: Decimal
 
 
-class RateFact(_Out):
+@dataclass(slots=True)
+class RateFact:
     """A rate row used by the decision, with its effective date and source (replay)."""
 
     category: str
@@ -218,7 +223,8 @@ class RateFact(_Out):
     source: str
 
 
-class ThresholdFact(_Out):
+@dataclass(slots=True)
+class ThresholdFact:
     """The low-value limit applied and the order's value converted into its currency."""
 
     name: str
@@ -239,20 +245,22 @@ class ThresholdFact(_Out):
     source: str
 
 
-class Facts(_Out):
+@dataclass(slots=True)
+class Facts:
     """What a reviewer needs to replay the decision."""
 
     regime: str | None
     rule: str
     tax_area: str | None
     territory: str | None
-    threshold: ThresholdFact | None = None
-    rates: list[RateFact] = []
+    threshold: ThresholdFact | None
+    rates: list[RateFact]
     engine_version: str
     rates_version: str
 
 
-class Decision(_Out):
+@dataclass(slots=True)
+class Decision:
     """The engine's answer for one order (contract v1), with the facts behind it."""
 
     order_id: str
@@ -270,6 +278,20 @@ class Decision(_Out):
     warnings: list[str]
     rates_as_of: date
     facts: Facts
+
+    def model_dump_json(self, *, indent: int | None = None) -> str:
+        """The contract's JSON: money and rates as strings, dates ISO."""
+        return _DECISION.dump_json(self, indent=indent).decode()
+
+    def model_dump(self, *, mode: Literal["json", "python"] = "python") -> dict:
+        return _DECISION.dump_python(self, mode=mode)
+
+    @classmethod
+    def model_json_schema(cls) -> dict:
+        return _DECISION.json_schema(mode="serialization")
+
+
+_DECISION: TypeAdapter[Decision] = TypeAdapter(Decision)
 
 
 class ErrorField(BaseModel):

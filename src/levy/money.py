@@ -31,7 +31,7 @@ def quantum(currency: str) -> Decimal:
 
 def quantize_minor(amount: Decimal, currency: str) -> Decimal:
     """Round half-up to the currency's minor unit (the contract's only rounding rule)."""
-    return amount.quantize(quantum(currency), rounding=ROUND_HALF_UP)
+    return amount.quantize(quantum(currency), ROUND_HALF_UP)
 
 
 def round_cents(amount: Decimal) -> Decimal:
@@ -39,6 +39,7 @@ def round_cents(amount: Decimal) -> Decimal:
     return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
+@lru_cache(maxsize=1024)
 def format_rate(rate_percent: Decimal) -> str:
     """A rate as the contract writes it: ``"19"``, ``"25.5"``, ``"0"``.
 

@@ -258,6 +258,7 @@ class Ratebook:
         _check_series(reader, "rate series", grouped)
         self._rates = {k: _Series([r for _, r in v]) for k, v in grouped.items()}
         self.rate_lines = grouped
+        self._rate_cache: dict[tuple[str, str, date], RateRow] = {}
 
     def _load_thresholds(self, reader: _Reader) -> None:
         grouped: dict[tuple[str, str], list] = defaultdict(list)
@@ -326,6 +327,7 @@ class Ratebook:
             )
             by_country[country].append(row)
         self.territories = [r for rows in by_country.values() for r in rows]
+        self._territory_cache: dict[tuple, TerritoryRow | None] = {}
         self._territories = dict(by_country)
 
     def _check_completeness(self, readers: dict[str, _Reader]) -> None:
@@ -349,10 +351,16 @@ class Ratebook:
     # ---- lookups (hot path: no I/O)
 
     def rate(self, tax_area: str, category: str, on: date) -> RateRow:
-        series = self._rates.get((tax_area, category))
-        row = series.at(on) if series else None
+        key = (tax_area, category, on)
+        row = self._rate_cache.get(key)
         if row is None:
-            raise NoRateError(tax_area, category, on)
+            series = self._rates.get((tax_area, category))
+            row = series.at(on) if series else None
+            if row is None:
+                raise NoRateError(tax_area, category, on)
+            if len(self._rate_cache) > 200_000:
+                self._rate_cache.clear()
+            self._rate_cache[key] = row
         return row
 
     def threshold(self, scheme: str, name: str, on: date) -> ThresholdRow:
@@ -383,6 +391,16 @@ class Ratebook:
         rows = self._territories.get(country)
         if not rows:
             return None
+        key = (country, postal_code, on)
+        if key in self._territory_cache:
+            return self._territory_cache[key]
+        if len(self._territory_cache) > 65536:
+            self._territory_cache.clear()
+        found = self._territory_cache[key] = self._match_territory(rows, postal_code, on)
+        return found
+
+    @staticmethod
+    def _match_territory(rows: list[TerritoryRow], postal_code: str | None, on: date) -> TerritoryRow | None:
         code = postal_code.replace(" ", "").upper() if postal_code else None
         for row in rows:
             if not row.covers(on):
