@@ -34,12 +34,12 @@ import datetime as dt
 import json
 import math
 import os
+import random
 import re
 import sys
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
-import random
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "examples" / "orders.jsonl"
@@ -52,7 +52,7 @@ except ImportError:  # pragma: no cover - depends on the interpreter used
     if _venv_python.exists() and not os.environ.get("LEVY_MAKE_EXAMPLES_REEXEC"):
         print(f"python-stdnum not importable here; re-running with {_venv_python}", file=sys.stderr)
         os.environ["LEVY_MAKE_EXAMPLES_REEXEC"] = "1"
-        os.execv(str(_venv_python), [str(_venv_python), str(Path(__file__).resolve()), *sys.argv[1:]])
+        os.execv(_venv_python, [str(_venv_python), str(Path(__file__).resolve()), *sys.argv[1:]])
     sys.exit(
         "make_examples.py needs python-stdnum to verify the VAT numbers it writes.\n"
         "Run it with the project venv (`make examples`), or: "
@@ -419,7 +419,8 @@ class Gen:
         price = self.nice_price(eur, currency)
         if quantity is None:
             if wholesale:
-                quantity = rng.choice((10, 12, 20, 24, 30, 50, 100)) if eur < 15 else rng.choice((2, 3, 5, 10))
+                bulk = (10, 12, 20, 24, 30, 50, 100) if eur < 15 else (2, 3, 5, 10)
+                quantity = rng.choice(bulk)
             elif eur < 8:
                 quantity = rng.choices((1, 2, 3, 4, 5), weights=(45, 25, 15, 8, 7))[0]
             elif eur < 40:
@@ -536,7 +537,7 @@ def eu_imports(gen: Gen, count: int) -> list[dict]:
     high = set(specials[:18])                         # goods value well above EUR 150
     excise_cat = dict(zip(sorted(specials[18:]), ("excise_alcohol", "excise_tobacco",
                                                   "excise_alcohol", "excise_alcohol",
-                                                  "excise_tobacco")))
+                                                  "excise_tobacco"), strict=True))
     excise = set(excise_cat)
     rest = [i for i in idx if i not in high and i not in excise]
     incl_vat = set(rng.sample(rest, 4))
@@ -545,6 +546,7 @@ def eu_imports(gen: Gen, count: int) -> list[dict]:
     no_channel = set(rng.sample(rest, 14))
     no_shipping = set(rng.sample(rest, 5))            # free shipping, field left out
     local_left = {cc: 2 for cc in LOCAL_CURRENCY}     # at least two orders in each
+    foreign = dict(zip(rng.sample(rest, 9), ("JPY", "CNY", "GBP") * 3, strict=True))
     out = []
     for i, dest in enumerate(dests):
         seller, ship_from = import_origin(gen)
@@ -552,8 +554,11 @@ def eu_imports(gen: Gen, count: int) -> list[dict]:
         if local_left.get(dest) and i not in incl_vat:
             local_left[dest] -= 1
             currency = LOCAL_CURRENCY[dest]
+        elif i in foreign:
+            currency = foreign[i]
         if i in high:
-            lines = gen.lines(currency, above=150, force=[("general", {"min_eur": 140, "max_eur": 480})])
+            lines = gen.lines(currency, above=150,
+                              force=[("general", {"min_eur": 140, "max_eur": 480})])
         elif i in excise:
             force = [(excise_cat[i], {"quantity": rng.choice((1, 2))})]
             lines = gen.lines(currency, below=150, n=rng.choice((1, 2)), force=force)
@@ -636,7 +641,8 @@ def eu_stocked(gen: Gen) -> list[dict]:
         currency = rng.choices(("EUR", "USD", LOCAL_CURRENCY.get(dest, "EUR")),
                                weights=(60, 20, 20))[0]
         if i in high:
-            lines = gen.lines(currency, above=150, force=[("general", {"min_eur": 140, "max_eur": 480})])
+            lines = gen.lines(currency, above=150,
+                              force=[("general", {"min_eur": 140, "max_eur": 480})])
         else:
             lines = gen.lines(currency, below=150)
         out.append(order(
@@ -667,7 +673,8 @@ def b2b(gen: Gen) -> list[dict]:
                                weights=(50, 35, 15))[0]
         cats = {"general": 90, "medical": 5, "childrens_clothing": 5}
         if i in high:
-            lines = gen.lines(currency, above=150, categories=cats, wholesale=True)
+            lines = gen.lines(currency, above=150, categories=cats, wholesale=True,
+                              max_item_eur=40)
         else:
             lines = gen.lines(currency, below=150, categories=cats, n=rng.choice((1, 1, 2, 3)))
         buyer = gen.buyer(dest, repeat_ok=False)
@@ -688,8 +695,9 @@ def exemptions(gen: Gen) -> list[dict]:
         ("DE", "DE", D(2026, 1, 1), D(2026, 12, 31), D(2026, 11, 4), "exemption_valid"),
         ("FR", "FR", D(2026, 3, 1), D(2027, 2, 28), D(2026, 10, 14), "exemption_valid"),
         ("IT", "IT", D(2025, 7, 1), D(2026, 6, 30), D(2026, 2, 17), "exemption_valid"),
-        ("NL", "NL", D(2026, 1, 1), D(2026, 11, 12), D(2026, 11, 12), "exemption_valid"),  # last day
-        ("ES", "ES", D(2026, 10, 20), D(2027, 10, 19), D(2026, 10, 20), "exemption_valid"),  # first day
+        # placed on the voucher's last day, then on its first day (both dates count as inside)
+        ("NL", "NL", D(2026, 1, 1), D(2026, 11, 12), D(2026, 11, 12), "exemption_valid"),
+        ("ES", "ES", D(2026, 10, 20), D(2027, 10, 19), D(2026, 10, 20), "exemption_valid"),
         ("BE", "BE", D(2024, 1, 1), D(2026, 12, 31), D(2026, 11, 18), "exemption_valid"),
         ("PL", "PL", D(2026, 4, 1), D(2027, 3, 31), D(2026, 10, 29), "exemption_valid"),
         ("DE", "DE", D(2025, 1, 1), D(2025, 12, 31), D(2026, 10, 9), "exemption_expired"),
@@ -757,7 +765,7 @@ def offline(gen: Gen) -> list[dict]:
     for k, dest in enumerate(dests):
         currency = rng.choice(("USD", "USD", "EUR"))
         wholesale = k % 2 == 0
-        lines = (gen.lines(currency, above=150, wholesale=True) if wholesale
+        lines = (gen.lines(currency, above=150, wholesale=True, max_item_eur=40) if wholesale
                  else gen.lines(currency, below=150))
         out.append(order(
             gen, "offline", placed_at=gen.placed_at(gen.period(0.8)), channel="offline",
@@ -803,9 +811,12 @@ def non_eu(gen: Gen) -> list[dict]:
             postal=postal)
 
     # Norway: NOK 3,000 per item.
-    for _ in range(3):
+    for _ in range(2):
         add("non_eu_no", "NO", "NOK", gen.lines("NOK", below=3000, limit_currency="NOK",
                                                  per_item=True))
+    # Consignment above NOK 3,000, every item below it.
+    add("non_eu_no", "NO", "NOK", gen.lines("NOK", n=4, above=3000, limit_currency="NOK",
+                                             max_item_eur=220))
     add("non_eu_no", "NO", "NOK", gen.lines("NOK", n=2, below=3000, limit_currency="NOK",
                                              per_item=True, categories={"books": 1}))
     add("non_eu_no", "NO", "NOK", gen.lines("NOK", n=1, categories={"food": 1}))
@@ -980,7 +991,7 @@ def build() -> list[dict]:
     # The export lists orders in the order the payments were accepted; order numbers rise
     # with time within each year (with gaps: other orders of the platform in between).
     def instant(item):
-        return dt.datetime.fromisoformat(item["order"]["placed_at"]).astimezone(dt.timezone.utc)
+        return dt.datetime.fromisoformat(item["order"]["placed_at"]).astimezone(dt.UTC)
 
     items.sort(key=instant)
     counters: dict[str, int] = {}
@@ -1009,9 +1020,12 @@ def summary(items: list[dict]) -> str:
         return "2026-10-01 .. 2026-11-22"
 
     def fmt(counter):
-        return ", ".join(f"{k} {v}" for k, v in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
+        ranked = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
+        return ", ".join(f"{k} {v}" for k, v in ranked)
 
     eu_dest = Counter(o["ship_to"]["country"] for o in orders if o["ship_to"]["country"] in EU27)
+    other_dest = Counter(o["ship_to"]["country"] for o in orders
+                         if o["ship_to"]["country"] not in EU27)
     cats = Counter(ln["category"] for o in orders for ln in o["lines"])
     excise = sum(any(ln["category"].startswith("excise") for ln in o["lines"]) for o in orders)
     lines += [
@@ -1020,8 +1034,7 @@ def summary(items: list[dict]) -> str:
         f"Offsets: {fmt(Counter(o['placed_at'][-6:] for o in orders))}",
         f"Currencies: {fmt(Counter(o['currency'] for o in orders))}",
         f"EU destinations ({len(eu_dest)} member states): {fmt(eu_dest)}",
-        f"Other destinations: "
-        f"{fmt(Counter(o['ship_to']['country'] for o in orders if o['ship_to']['country'] not in EU27))}",
+        f"Other destinations: {fmt(other_dest)}",
         f"Ship from: {fmt(Counter(o['ship_from'] for o in orders))}",
         f"Seller established in: {fmt(Counter(o['seller']['country'] for o in orders))}",
         f"Line categories: {fmt(cats)}",

@@ -1,0 +1,68 @@
+"""Shared fixtures: one Engine on the real rates/, and an order factory."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from levy import Engine
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+BASE_ORDER = {
+    "order_id": "T-0001",
+    "placed_at": "2026-10-15T12:00:00+02:00",
+    "channel": "online",
+    "currency": "EUR",
+    "seller": {"id": "S-1", "country": "CN"},
+    "ship_from": "CN",
+    "ship_to": {"country": "DE", "postal_code": "10115"},
+    "buyer": {"id": "B-1"},
+    "lines": [{"sku": "SKU-1", "quantity": 1, "unit_price": "100.00", "category": "general"}],
+    "shipping": "0",
+}
+
+
+def build_order(**changes) -> dict:
+    """``BASE_ORDER`` with top-level keys replaced; ``to``/``postal``/``vat``/``price``/``category``
+    are shortcuts for the nested fields most tests vary."""
+    order = copy.deepcopy(BASE_ORDER)
+    if "to" in changes:
+        order["ship_to"]["country"] = changes.pop("to")
+    if "postal" in changes:
+        order["ship_to"]["postal_code"] = changes.pop("postal")
+    if "vat" in changes:
+        order["buyer"]["vat_number"] = changes.pop("vat")
+    if "exemption" in changes:
+        order["buyer"]["exemption"] = changes.pop("exemption")
+    if "seller_country" in changes:
+        order["seller"]["country"] = changes.pop("seller_country")
+    if "price" in changes:
+        order["lines"][0]["unit_price"] = changes.pop("price")
+    if "category" in changes:
+        order["lines"][0]["category"] = changes.pop("category")
+    order.update(changes)
+    return order
+
+
+@pytest.fixture(scope="session")
+def engine() -> Engine:
+    return Engine()
+
+
+@pytest.fixture(scope="session")
+def quote(engine):
+    """Quote a dict and return the decision as the contract's JSON (a dict)."""
+
+    def _quote(order: dict) -> dict:
+        return json.loads(engine.quote(order).model_dump_json())
+
+    return _quote
+
+
+@pytest.fixture
+def make_order():
+    return build_order

@@ -1,0 +1,126 @@
+"""The rates/ data contract: the loader refuses every defect, naming file:line:column."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from levy import RatesDataError
+from levy.models import RATED_CATEGORIES
+from levy.ratebook import Ratebook
+
+FIXTURE = Path(__file__).parent / "fixtures" / "rates"
+
+
+@pytest.fixture
+def rates_copy(tmp_path) -> Path:
+    target = tmp_path / "rates"
+    shutil.copytree(FIXTURE, target)
+    return target
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_repository_rates_load_and_cover_every_category(engine):
+    book = engine.book
+    for row in book.coverage:
+        for category in RATED_CATEGORIES:
+            assert book.rate(row.country, category.value, max(row.valid_from, date(2026, 11, 23)))
+
+
+def test_every_row_has_a_source(engine):
+    assert all(row.source for row in engine.book.rate_history())
+
+
+def test_half_open_interval_switches_on_valid_from():
+    book = Ratebook(FIXTURE)
+    assert book.rate("FI", "general", date(2024, 8, 31)).rate_percent == Decimal("24")
+    assert book.rate("FI", "general", date(2024, 9, 1)).rate_percent == Decimal("25.5")
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "where", "message"),
+    [
+        ("vat_rates.csv", "FI,books,14,2025-01-01,2026-01-01", "FI,books,14,2025-01-02,2026-01-01",
+         "vat_rates.csv:8:valid_from", "gap from 2025-01-01"),
+        ("vat_rates.csv", "FI,books,14,2025-01-01,2026-01-01", "FI,books,14,2024-12-01,2026-01-01",
+         "vat_rates.csv:8:valid_from", "overlaps line 7"),
+        ("vat_rates.csv", "FI,general,25.5,2024-09-01", "FI,general,25.50,2024-09-01",
+         "vat_rates.csv:15:rate_percent", "not canonical"),
+        ("vat_rates.csv", "DE,general,19,", "DE,general,1.9e1,", "vat_rates.csv:5:rate_percent",
+         "not an exact decimal"),
+        ("vat_rates.csv", "DE,general,19,", "DE,general,19.000000001,", "vat_rates.csv:5:rate_percent",
+         ""),
+        ("vat_rates.csv", "DE,general,19,2021-07-01,,https://example.test/de", "DE,general,19,2021-07-01,,",
+         "vat_rates.csv:5:source", "needs a source"),
+        ("vat_rates.csv", "DE,general,19,", "XX,general,19,", "vat_rates.csv:5:tax_area", "no ISO 3166"),
+        ("vat_rates.csv", "DE,general,19,", "DE,weapons,19,", "vat_rates.csv:5:category", "not one of"),
+        ("vat_rates.csv", "DE,general,19,2021-07-01,", "DE,general,19,2021-07-01,2021-07-01",
+         "vat_rates.csv:5:valid_to", "after valid_from"),
+        ("vat_rates.csv", "DE,general,19,2021-07-01,", "DE,general,19,2021-7-1,",
+         "vat_rates.csv:5:valid_from", "ISO date"),
+        ("vat_rates.csv", "tax_area,category", "country,category", "vat_rates.csv:1", "header"),
+        ("thresholds.csv", "150,EUR,true", "150,EUR,yes", "thresholds.csv:2:inclusive", "true or false"),
+        ("thresholds.csv", "150,EUR,true", "150,EUX,true", "thresholds.csv:2:currency", "ISO 4217"),
+        ("regime_countries.csv", "eu,FR,", "eu,FX,", "regime_countries.csv:4:country", "ISO 3166-1"),
+        ("special_territories.csv", "MC,,Monaco,taxed_as,FR", "MC,,Monaco,taxed_as,",
+         "special_territories.csv:5:tax_area", "taxed_as"),
+        ("special_territories.csv", "DE,27498,", "DE,27(498,", "special_territories.csv:2:postal_code_pattern",
+         "regular expression"),
+    ],
+    ids=["gap", "overlap", "trailing-zero", "exponent", "float-artefact-ok-but-canonical", "no-source",
+         "unknown-country", "unknown-category", "empty-interval", "bad-date", "header", "inclusive",
+         "currency", "coverage-country", "territory-tax-area", "territory-regex"],
+)
+def test_defects_are_refused_with_their_place(rates_copy, file, old, new, where, message):
+    edit(rates_copy / file, old, new)
+    if message == "":  # an exact decimal with many places is allowed when canonical
+        Ratebook(rates_copy)
+        return
+    with pytest.raises(RatesDataError) as caught:
+        Ratebook(rates_copy)
+    assert str(caught.value).startswith(where), str(caught.value)
+    assert message in str(caught.value)
+
+
+def test_unsorted_rows_are_refused(rates_copy):
+    path = rates_copy / "vat_rates.csv"
+    lines = path.read_text().splitlines()
+    lines[6], lines[7] = lines[7], lines[6]  # FI books 14 % before 10 % (lines 7 and 8)
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(RatesDataError, match="not sorted"):
+        Ratebook(rates_copy)
+
+
+def test_a_covered_country_needs_every_category(rates_copy):
+    edit(rates_copy / "vat_rates.csv", "DE,medical,19,2021-07-01,,https://example.test/de,2026-11-23,\n", "")
+    with pytest.raises(RatesDataError, match="DE/medical needs a rate"):
+        Ratebook(rates_copy)
+
+
+def test_two_regimes_may_not_claim_one_country(rates_copy):
+    with (rates_copy / "regime_countries.csv").open("a") as f:
+        f.write("other,DE,2025-01-01,,https://example.test/x,2026-11-23,\n")
+    with pytest.raises(RatesDataError, match="claimed by"):
+        Ratebook(rates_copy)
+
+
+def test_missing_file(rates_copy):
+    (rates_copy / "thresholds.csv").unlink()
+    with pytest.raises(RatesDataError, match="thresholds.csv:0: file missing"):
+        Ratebook(rates_copy)
+
+
+def test_env_var_picks_the_directory(monkeypatch, rates_copy):
+    from levy.ratebook import default_rates_dir
+
+    monkeypatch.setenv("LEVY_RATES_DIR", str(rates_copy))
+    assert default_rates_dir() == rates_copy
