@@ -46,6 +46,8 @@ class Outcome:
     explanation: str
     threshold: ThresholdFact | None = None
     warnings: tuple[WarningCode, ...] = field(default=())
+    tax_shipping: bool = True
+    """Whether the transport charge is in the tax base (it is everywhere but Malaysia's LVG)."""
 
     @property
     def collect(self) -> bool:

@@ -261,7 +261,10 @@ class Engine:
             lines.append(DecisionLine(line.sku, net, format_rate(rate), vat, net + vat))
             if row.category not in facts:
                 facts[row.category] = self._rate_fact(row)
-        ship_net, ship_vat = _shipping(order.shipping, nets, [r.rate_percent for r in rows], inclusive, cur)
+        if outcome.tax_shipping:
+            ship_net, ship_vat = _shipping(order.shipping, nets, [r.rate_percent for r in rows], inclusive, cur)
+        else:
+            ship_net, ship_vat = quantize_minor(order.shipping, cur), quantize_minor(ZERO, cur)
         net_total += ship_net
         vat_total += ship_vat
         return Decision(

@@ -77,7 +77,7 @@ def _country(value: str) -> str:
     code = value.upper()
     if code not in _alpha2_codes():
         raise PydanticCustomError(
-            "country", "must be an ISO 3166-1 alpha-2 country code, got {value!r}", {"value": value}
+            "country", "must be an ISO 3166-1 alpha-2 country code, got '{value}'", {"value": value}
         )
     return code
 
@@ -86,7 +86,7 @@ def _currency(value: str) -> str:
     code = value.upper()
     if code not in _currency_codes():
         raise PydanticCustomError(
-            "currency", "must be an ISO 4217 currency code, got {value!r}", {"value": value}
+            "currency", "must be an ISO 4217 currency code, got '{value}'", {"value": value}
         )
     return code
 

@@ -60,7 +60,10 @@ def buyer_exclusions(ctx: OrderContext, b2b_rule: str, id_kind: str = "vat", id_
     )
 
 
-def collect(ctx: OrderContext, scheme: Scheme, reason: Reason, rule: str, facts: str, tax_name: str = "VAT", threshold=None) -> Outcome:
+def collect(
+    ctx: OrderContext, scheme: Scheme, reason: Reason, rule: str, facts: str, tax_name: str = "VAT",
+    threshold=None, tax_shipping: bool = True,
+) -> Outcome:
     """The platform collects: say what was found and which rule makes it the deemed supplier."""
     place = country_name(ctx.destination.tax_country)
     if ctx.destination.territory:
@@ -69,7 +72,7 @@ def collect(ctx: OrderContext, scheme: Scheme, reason: Reason, rule: str, facts:
         reason, scheme, rule,
         f"{facts}, B2C: the platform is the deemed supplier ({rule}) and collects "
         f"{place}'s {tax_name} under {scheme.value}.",
-        threshold=threshold,
+        threshold=threshold, tax_shipping=tax_shipping,
     )
 
 
