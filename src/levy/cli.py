@@ -141,11 +141,14 @@ def schema(which: Annotated[str, typer.Argument(help="order | decision | error")
 def demo(
     source: Annotated[Path, typer.Argument(help="JSON lines of orders")] = Path("examples/orders.jsonl"),
 ) -> None:
-    """Quote a batch and print what would be collected, by country and reason."""
+    """Quote a batch and print what would be collected, by destination and reason."""
+    from levy.context import country_name
+
     engine = _engine()
     _, payloads = _split_orders(_read_input(str(source)))
-    by_key: Counter = Counter()
+    reasons_by_country: dict[str, Counter] = defaultdict(Counter)
     vat_by_country: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    schemes: Counter = Counter()
     reasons: Counter = Counter()
     errors = []
     for payload in payloads:
@@ -155,27 +158,37 @@ def demo(
             errors.append(exc)
             continue
         country = json.loads(payload)["ship_to"]["country"]
-        by_key[(country, d.reason.value)] += 1
+        reasons_by_country[country][d.reason.value] += 1
         reasons[d.reason.value] += 1
         if d.collect:
+            schemes[d.scheme.value] += 1
             vat_by_country[(d.tax_country, d.currency)] += d.vat_total
     console = Console()
-    table = Table(title=f"{len(payloads)} orders from {source}: decisions by destination and reason")
-    table.add_column("destination")
-    table.add_column("reason")
-    table.add_column("orders", justify="right")
-    for (country, reason), n in sorted(by_key.items()):
-        table.add_row(country, reason, str(n))
+    table = Table(title=f"{len(payloads)} orders from {source}: decisions by destination")
+    for col, justify in (("destination", "left"), ("orders", "right"), ("collected", "right"), ("reasons", "left")):
+        table.add_column(col, justify=justify)
+    for country, counts in sorted(reasons_by_country.items()):
+        collected = sum(n for r, n in counts.items() if r.startswith("DEEMED_SUPPLIER"))
+        table.add_row(f"{country} {country_name(country)}", str(sum(counts.values())), str(collected),
+                      ", ".join(f"{r} {n}" for r, n in counts.most_common()))
     console.print(table)
-    totals = Table(title="VAT/GST the platform collects, by tax country and order currency")
-    for col in ("tax country", "currency", "VAT"):
-        totals.add_column(col, justify="right" if col == "VAT" else "left")
+    summary = Table(title="by reason")
+    summary.add_column("reason")
+    summary.add_column("orders", justify="right")
+    for reason, n in reasons.most_common():
+        summary.add_row(reason, str(n))
+    console.print(summary)
+    totals = Table(title="tax the platform collects, by tax country and order currency")
+    for col in ("tax country", "currency", "tax"):
+        totals.add_column(col, justify="right" if col == "tax" else "left")
     for (country, currency), amount in sorted(vat_by_country.items()):
-        totals.add_row(country, currency, str(amount))
+        totals.add_row(f"{country} {country_name(country)}", currency, str(amount))
     console.print(totals)
-    console.print("reasons: " + ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())))
+    console.print("collected by scheme: " + ", ".join(f"{k} {v}" for k, v in sorted(schemes.items())))
     for exc in errors:
         console.print(f"[red]invalid[/red] {exc.order_id}: {exc}")
+    if errors:
+        raise typer.Exit(EXIT_INVALID)
 
 
 def main() -> None:  # console script entry point
