@@ -32,6 +32,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from levy.codes import Reason, Scheme
+from levy.money import minor_units
 
 _DECIMAL_TEXT = re.compile(r"\d+(\.\d+)?")
 MAX_LINES = 1000
@@ -184,6 +185,22 @@ class Order(_In):
     lines: list[Line] = Field(min_length=1, max_length=MAX_LINES)
     shipping: Money = Decimal(0)
     prices_include_vat: StrictBool = False
+
+    @model_validator(mode="after")
+    def _minor_units(self) -> Order:
+        # Amounts may not carry more decimals than the currency's minor unit: rounding them
+        # silently would charge a price the seller never set. ``fields`` carries the locations.
+        digits = minor_units(self.currency)
+        bad = [f"lines.{i}.unit_price" for i, line in enumerate(self.lines)
+               if -line.unit_price.as_tuple().exponent > digits]
+        if -self.shipping.as_tuple().exponent > digits:
+            bad.append("shipping")
+        if bad:
+            raise PydanticCustomError(
+                "minor_unit", "has more decimals than {currency} allows ({digits})",
+                {"currency": self.currency, "digits": digits, "fields": bad},
+            )
+        return self
 
     @property
     def placed_on(self) -> date:
