@@ -66,3 +66,27 @@ def quote(engine):
 @pytest.fixture
 def make_order():
     return build_order
+
+
+_DATA_DIR = pytest.StashKey[object]()
+
+
+def pytest_configure(config):
+    """Point ``LEVY_DATA_DIR`` at an empty directory for the whole run (and its subprocesses).
+
+    ``Engine()`` lays the FX store of ``LEVY_DATA_DIR`` (default ``~/.local/share/levy``) over
+    the packaged ECB history: without this, a developer's own ``levy fx import`` would change
+    the rates every test sees. Set here, not in a fixture, because some test modules build an
+    ``Engine`` at import time. Tests of the store set their own directory with ``monkeypatch``.
+    """
+    import os
+    import tempfile
+
+    config.stash[_DATA_DIR] = tempfile.TemporaryDirectory(prefix="levy-test-data-")
+    os.environ["LEVY_DATA_DIR"] = config.stash[_DATA_DIR].name
+
+
+def pytest_unconfigure(config):
+    data_dir = config.stash.get(_DATA_DIR, None)
+    if data_dir is not None:
+        data_dir.cleanup()

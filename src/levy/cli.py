@@ -191,6 +191,12 @@ def demo(
         raise typer.Exit(EXIT_INVALID)
 
 
+# `levy fx import|update|status|rate`: the ECB rates store (levy.fxstore.cli imports typer alone).
+from levy.fxstore.cli import app as _fx_app  # noqa: E402
+
+app.add_typer(_fx_app, name="fx")
+
+
 def main() -> None:  # console script entry point
     app()
 

@@ -124,6 +124,15 @@ class OrderContext:
         """Net value of one unit of each line (per-item thresholds)."""
         return [net / line.quantity for net, line in zip(self.line_nets, self.order.lines)]
 
+    @cached_property
+    def dearest_item(self) -> tuple[str, Decimal]:
+        """``(sku, unit net)`` of the dearest unit: the item a per-item limit is tested on.
+
+        If the dearest unit is within a per-item limit, every unit is; ties go to the first line.
+        """
+        i = max(range(len(self.unit_nets)), key=self.unit_nets.__getitem__)
+        return self.order.lines[i].sku, self.unit_nets[i]
+
     # ---- places
 
     def vat_country(self, code: str, regime: str) -> str | None:
@@ -147,10 +156,11 @@ class OrderContext:
         row = self.book.threshold(scheme, name, self.on)
         if row.currency == self.currency:
             converted, fx_rate, fx_date, fx_source = round_cents(value), None, None, None
+            fx_legs = ()
         else:
             conv = self.fx.conversion(self.currency, row.currency, self.on)
             converted = round_cents(value * conv.factor)
-            fx_rate, fx_date, fx_source = conv.cross_text, conv.on, conv.source
+            fx_rate, fx_date, fx_source, fx_legs = conv.cross_text, conv.on, conv.source, conv.legs
             if conv.stale and WarningCode.FX_RATE_STALE not in self.warnings:
                 self.warnings.append(WarningCode.FX_RATE_STALE)
         within = converted <= row.amount if row.inclusive else converted < row.amount
@@ -158,9 +168,14 @@ class OrderContext:
             name=row.name, limit=row.amount, limit_currency=row.currency, inclusive=row.inclusive,
             basis=basis, value=quantize_minor(value, self.currency), converted_value=converted,
             fx_rate=fx_rate, fx_date=fx_date, fx_source=fx_source, within=within,
-            valid_from=row.valid_from, source=row.source,
+            valid_from=row.valid_from, source=row.source, fx_legs=fx_legs,
         )
         return self.threshold_fact
+
+    def item_threshold(self, scheme: Scheme, name: str) -> tuple[ThresholdFact, str]:
+        """Test a per-item limit on the dearest unit; returns the fact and that unit's SKU."""
+        sku, unit_net = self.dearest_item
+        return self.threshold(scheme, name, unit_net, basis="item"), sku
 
     # ---- buyer
 

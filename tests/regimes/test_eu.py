@@ -93,7 +93,7 @@ def test_scenario(quote, order_, expected):
 SPECIAL_TERRITORIES = [
     ("ES", "35001", "Canary"), ("ES", "38001", "Canary"), ("ES", "51001", "Ceuta"), ("ES", "52001", "Melilla"),
     ("GR", "63086", "Athos"), ("FI", "22100", "land"), ("AX", "22100", "land"), ("DE", "27498", "Heligoland"),
-    ("DE", "78266", "Büsingen"), ("IT", "23041", "Livigno"), ("IT", "22061", "Campione"),
+    ("IT", "23041", "Livigno"), ("IT", "22061", "Campione"),
     ("FR", "97400", "Réunion"), ("FR", "97110", "Guadeloupe"), ("FR", "97200", "Martinique"),
     ("FR", "97300", "Guiana"), ("FR", "97600", "Mayotte"), ("RE", "97400", "Réunion"),
 ]
@@ -104,6 +104,19 @@ def test_special_territory(quote, country, postal, name):
     d = quote(order(to=country, postal=postal))
     assert (d["collect"], d["reason"], d["tax_country"]) == (False, "SPECIAL_TERRITORY", None)
     assert name in d["explanation"] or name in (d["facts"]["territory"] or "")
+
+
+@pytest.mark.parametrize(
+    ("placed_at", "reason", "tax_country"),
+    [("2024-12-31T12:00:00+01:00", "SPECIAL_TERRITORY", None), ("2025-01-01T12:00:00+01:00", "DEEMED_SUPPLIER_IMPORT", "CH")],
+    ids=["2024-12-31-outside-EU-VAT", "2025-01-01-Swiss-platform-rule"],
+)
+def test_busingen_is_outside_eu_vat_and_swiss_from_2025(quote, placed_at, reason, tax_country):
+    # Büsingen is excluded from EU VAT (Art. 6(2)); Swiss VAT applies there, so from the Swiss
+    # platform rule's start (MWSTG Art. 20a, 2025-01-01) the platform collects Swiss VAT.
+    d = quote(order(to="DE", postal="78266", placed_at=placed_at))
+    assert (d["reason"], d["tax_country"]) == (reason, tax_country)
+    assert "Büsingen" in (d["facts"]["territory"] or d["explanation"])
 
 
 @pytest.mark.parametrize(("postal", "territory"), [("9500-150", "Azores"), ("9000-018", "Madeira"), ("9000018", "Madeira")])

@@ -6,8 +6,11 @@ found on the way are kept on the context and end up in the decision.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from levy.codes import Reason, Scheme
-from levy.context import OrderContext, Outcome, country_name
+from levy.context import OrderContext, Outcome, country_name, describe_threshold
+from levy.models import ThresholdFact
 
 
 def excise_goods(ctx: OrderContext, rule: str, scheme_label: str) -> Outcome | None:
@@ -22,9 +25,85 @@ def excise_goods(ctx: OrderContext, rule: str, scheme_label: str) -> Outcome | N
     )
 
 
-def business_buyer(ctx: OrderContext, rule: str, id_kind: str = "vat", id_label: str = "VAT number") -> Outcome | None:
-    """A buyer number valid for the destination makes it B2B; a doubtful one only warns."""
-    check = ctx.buyer_number(id_kind)
+def excluded_goods(
+    ctx: OrderContext, excluded: Mapping[str, str], rule: str, scheme_label: str
+) -> Outcome | None:
+    """Goods a scheme excludes beyond excise (e.g. Norway's foodstuffs and restricted goods).
+
+    The contract has one code for goods that take a consignment out of a scheme,
+    ``EXCISE_GOODS``; the explanation names what each excluded SKU is.
+
+    Args:
+        excluded: category -> what the law calls it (``{"food": "foodstuffs"}``).
+    """
+    found = [(line.sku, excluded[line.category]) for line in ctx.order.lines if line.category in excluded]
+    if not found:
+        return None
+    listed = ", ".join(f"{sku}: {what}" for sku, what in found)
+    return Outcome(
+        Reason.EXCISE_GOODS, None, rule,
+        f"The consignment holds goods {scheme_label} excludes ({listed}): the tax is charged at "
+        "import or by the seller, not by the platform.",
+    )
+
+
+def imports_only(ctx: OrderContext, regime: str, rule: str, scheme_label: str, tax_name: str = "VAT") -> Outcome | None:
+    """Schemes for imported goods only: goods already in the destination are the seller's sale.
+
+    ``SELLER_LIABLE`` whoever the seller: it is sold under the ordinary domestic rules, which the
+    platform does not take over.
+    """
+    if ctx.vat_country(ctx.order.ship_from, regime) is None:
+        return None
+    return not_collected(
+        Reason.SELLER_LIABLE, rule,
+        f"Goods already in {country_name(ctx.destination.tax_country)} sold by a seller established in "
+        f"{country_name(ctx.order.seller.country)}: {scheme_label} covers imported goods only, so the "
+        f"seller accounts for any {tax_name} under the ordinary rules.",
+    )
+
+
+def low_value_import(
+    ctx: OrderContext, scheme: Scheme, name: str, basis: str, rule: str, tax_name: str = "VAT"
+) -> tuple[Outcome | None, str, ThresholdFact]:
+    """Test an imported consignment against the scheme's low-value limit (``thresholds.csv``).
+
+    ``basis="consignment"`` tests the intrinsic value (line nets, separately stated transport
+    excluded); ``basis="item"`` tests the dearest unit's net (``OrderContext.item_threshold``), so
+    one item at or above the limit takes the whole order out: an order is one consignment
+    (contract) and gets one decision.
+
+    Returns:
+        ``(outcome, facts, threshold)``: ``outcome`` is ``ABOVE_THRESHOLD`` or ``None`` to go on;
+        ``facts`` describes the value tested, with the ECB rate used, for the explanation.
+    """
+    if basis == "item":
+        fact, sku = ctx.item_threshold(scheme, name)
+        facts = f"Imported consignment whose dearest item ({sku}, per unit) is worth {describe_threshold(fact, ctx.currency)}"
+    else:
+        fact = ctx.threshold(scheme, name, ctx.intrinsic_value)
+        facts = f"Imported consignment worth {describe_threshold(fact, ctx.currency)}"
+    if fact.within:
+        return None, facts, fact
+    return not_collected(
+        Reason.ABOVE_THRESHOLD, rule,
+        f"{facts}: above the {scheme.value} limit, so import {tax_name} is charged at the border "
+        "instead of at checkout.",
+        fact,
+    ), facts, fact
+
+
+def business_buyer(
+    ctx: OrderContext, rule: str, id_kind: str | tuple[str, ...] = "vat", id_label: str = "VAT number"
+) -> Outcome | None:
+    """A buyer number valid for the destination makes it B2B; a doubtful one only warns.
+
+    ``id_kind`` may name several stdnum modules tried in turn (Norway: ``("mva", "orgnr")``, the
+    ``NO...MVA`` form or the bare organisation number); the first that validates wins.
+    """
+    kinds = (id_kind,) if isinstance(id_kind, str) else id_kind
+    checks = [ctx.buyer_number(kind) for kind in kinds]
+    check = next((c for c in checks if c is not None and c.status == "valid"), checks[0])
     if check is None:
         return None
     if check.status == "valid":
@@ -53,7 +132,9 @@ def exemption_voucher(ctx: OrderContext, rule: str) -> Outcome | None:
     return None
 
 
-def buyer_exclusions(ctx: OrderContext, b2b_rule: str, id_kind: str = "vat", id_label: str = "VAT number") -> Outcome | None:
+def buyer_exclusions(
+    ctx: OrderContext, b2b_rule: str, id_kind: str | tuple[str, ...] = "vat", id_label: str = "VAT number"
+) -> Outcome | None:
     """The two buyer-side exclusions, in order: a valid number, then a voucher."""
     return business_buyer(ctx, b2b_rule, id_kind, id_label) or exemption_voucher(
         ctx, "exemption voucher uploaded by the buyer (contract)"
@@ -62,15 +143,18 @@ def buyer_exclusions(ctx: OrderContext, b2b_rule: str, id_kind: str = "vat", id_
 
 def collect(
     ctx: OrderContext, scheme: Scheme, reason: Reason, rule: str, facts: str, tax_name: str = "VAT",
-    threshold=None, tax_shipping: bool = True,
+    threshold=None, tax_shipping: bool = True, buyer: str = "B2C",
 ) -> Outcome:
-    """The platform collects: say what was found and which rule makes it the deemed supplier."""
+    """The platform collects: say what was found and which rule makes it the deemed supplier.
+
+    ``buyer`` says whom the rule covers (``"B2C"``; Switzerland's Art. 20a covers any buyer).
+    """
     place = country_name(ctx.destination.tax_country)
     if ctx.destination.territory:
         place = f"{place} ({ctx.destination.territory})"
     return Outcome(
         reason, scheme, rule,
-        f"{facts}, B2C: the platform is the deemed supplier ({rule}) and collects "
+        f"{facts}, {buyer}: the platform is the deemed supplier ({rule}) and collects "
         f"{place}'s {tax_name} under {scheme.value}.",
         threshold=threshold, tax_shipping=tax_shipping,
     )

@@ -1,0 +1,82 @@
+"""CH_PLATFORM (platform taxation, Mehrwertsteuergesetz Art. 20a, Switzerland, from 2025-01-01).
+
+Whoever, by means of an electronic platform, brings sellers and buyers together to conclude a
+contract for a supply of goods on the platform is deemed to supply the buyer (MWSTG Art. 20a(1));
+the seller supplies the platform. The rule has no value limit, no condition on where the seller
+is established and no business-buyer carve-out: every buyer is "der Käufer".
+
+The Swiss VAT territory ("Inland", Art. 3 lit. a) includes the customs-connected areas
+Liechtenstein and Büsingen (DE 78266), which ``special_territories.csv`` taxes as CH from
+2025-01-01; Samnaun (CH 7562/7563, services only, Art. 4) and legacy Campione addresses
+(CH 6911) are outside.
+
+Modelling decisions:
+
+* imports are collected at any value: the platform is assumed registered as a mail-order
+  business (Art. 7(3)(b), CHF 100,000 a year of small consignments) or to have filed the import
+  subordination declaration (Art. 7(3)(a)), so its deliveries into Switzerland are domestic
+  supplies. A platform that is neither would owe nothing here; that is a registration setting,
+  not a per-order fact, so ``thresholds.csv`` holds no CH row;
+* goods already in the Swiss VAT territory are collected whoever the seller (no
+  ``SELLER_LIABLE``);
+* a buyer's Swiss UID/VAT number changes nothing (no ``B2B_VALID_VAT_NUMBER``);
+* excise goods (spirits, beer, tobacco) are ``EXCISE_GOODS``: Art. 20a has **no** such
+  exclusion, but the contract gives excise categories no rate anywhere, so Levy cannot quote the
+  VAT on them; the explanation says so and they need manual handling.
+
+References:
+    https://lawbrary.ch/law/art/MWSTG-v2025.01-de-art-20a/print
+    https://www.estv.admin.ch/estv/en/home/value-added-tax/vat-tax-liability/mail-order-trade/vat-registration-platform-taxation.html
+    https://www.estv.admin.ch/estv/en/home/value-added-tax/vat-tax-liability/mail-order-trade.html
+"""
+
+from __future__ import annotations
+
+from levy.codes import Reason, Scheme
+from levy.context import OrderContext, Outcome, country_name
+from levy.regimes import _common
+
+REGIME = "ch_platform"
+SCHEMES = (Scheme.CH_PLATFORM,)
+
+ART_20A = "MWSTG Art. 20a(1)"
+ART_20A_IMPORT = "MWSTG Art. 20a(1) with Art. 7(3) (mail-order import)"
+
+
+def decide(ctx: OrderContext) -> Outcome:
+    order = ctx.order
+    if ctx.excise_skus:
+        # Not a rule of Swiss law: excise categories carry no rate in rates/ (contract), so the
+        # VAT on them cannot be quoted; say so rather than pretend Art. 20a excludes them.
+        return _common.not_collected(
+            Reason.EXCISE_GOODS, "Levy scope: excise categories are not rated (MWSTG Art. 20a itself has no excise exclusion)",
+            f"The consignment holds excise goods ({', '.join(ctx.excise_skus)}): Levy quotes no VAT on "
+            "alcohol or tobacco, so the platform collects nothing at checkout and the order needs "
+            "manual handling (Art. 20a has no excise exclusion; spirits and tobacco tax are levied at import).",
+        )
+
+    # Art. 3 lit. a: "Inland" is Swiss territory with the customs-connected areas (Liechtenstein,
+    # Büsingen); a dispatch from anywhere else is an import.
+    origin = ctx.vat_country(order.ship_from, REGIME)
+    seller = country_name(order.seller.country)
+    if origin is None:
+        # Art. 7(3): the platform's delivery from abroad is a domestic supply once it is a
+        # registered mail-order business (or filed the subordination declaration): any value.
+        reason, rule = Reason.DEEMED_SUPPLIER_IMPORT, ART_20A_IMPORT
+        facts = (
+            f"Consignment imported from {country_name(order.ship_from)} (any value: Art. 20a has no "
+            f"limit) sold by a seller established in {seller}"
+        )
+    else:
+        reason, rule = Reason.DEEMED_SUPPLIER_LOCAL_STOCK, ART_20A
+        facts = (
+            f"Goods already in the Swiss VAT territory ({country_name(order.ship_from)}) sold by a seller "
+            f"established in {seller} (any seller, any value)"
+        )
+
+    # No B2B carve-out in Art. 20a: only the buyer's exemption voucher can take the order out.
+    if excluded := _common.exemption_voucher(ctx, "exemption voucher uploaded by the buyer (contract)"):
+        return excluded
+    if order.buyer.vat_number:
+        facts += f"; the buyer's number {order.buyer.vat_number} does not change this"
+    return _common.collect(ctx, Scheme.CH_PLATFORM, reason, rule, facts, buyer="any buyer")
