@@ -197,6 +197,13 @@ from levy.fxstore.cli import app as _fx_app  # noqa: E402
 app.add_typer(_fx_app, name="fx")
 
 
+# Monthly returns (issue 5): `levy report`, `levy export`. pandas, Arrow and Dask load only when
+# one of them runs (levy.reports.commands imports typer and rich alone).
+from levy.reports.commands import register as _register_reports  # noqa: E402
+
+_register_reports(app)
+
+
 def main() -> None:  # console script entry point
     app()
 

@@ -1,0 +1,147 @@
+"""Collection lines (the report's input) and the filing currency of each scheme.
+
+A *collection line* is what the platform collected, or gave back, at one rate of one order:
+
+=================  ========  ==========================================================
+column             type      meaning
+=================  ========  ==========================================================
+``scheme``         string    the decision's scheme (``EU_IOSS``, ``UK_MARKETPLACE``...)
+``tax_country``    string    ISO 3166-1 alpha-2 country of consumption
+``rate_percent``   string    the rate applied, as the contract writes it (``"19"``)
+``currency``       string    ISO 4217 code of the order's amounts
+``period``         string    ``YYYY-MM`` of the payment (sale) or of the refund (refund)
+``original_period`` string   ``YYYY-MM`` of the order's payment (= ``period`` for a sale)
+``kind``           string    ``sale`` or ``refund``
+``order_id``       string    the platform's order number
+``net_minor``      int64     taxable amount in the currency's minor unit; refunds negative
+``vat_minor``      int64     VAT in the currency's minor unit; refunds negative
+=================  ========  ==========================================================
+
+Grain: **one row per order and rate** for a sale (the order's lines at that rate plus the
+shipping share taxed at it) and one row per refund and rate for a refund. The ``orders``
+column of the return therefore counts sale rows, with no distinct count over order numbers:
+at hundreds of millions of lines that count is the expensive part of the job, and the
+reconciliation checks it against the ledger's own distinct count.
+
+Money is integers in the minor unit (ISO 4217: 2 decimals for EUR, 0 for JPY, 3 for KWD), not
+decimal text: the sums of pandas, Dask, DuckDB and SQL are then exact and fast, and only the
+few per-(country, rate, currency) totals become ``Decimal`` for the currency conversion.
+
+Filing currency: the IOSS and OSS returns are made out in euro (VAT Directive Art. 369u and
+Art. 365, amounts converted at the ECB rate of the period's last day, Art. 366(2));
+other schemes file in their own currency (UK VAT returns in sterling, VOEC in NOK, and so on),
+converted here at the same ECB reference rates, crossed through the euro.
+
+References:
+    https://eur-lex.europa.eu/eli/dir/2006/112/oj (Art. 365, 366, 369t, 369u)
+    https://eur-lex.europa.eu/eli/reg_impl/2011/282/oj (Art. 60: exact amounts, no rounding
+    to whole units; Art. 61c)
+"""
+
+from __future__ import annotations
+
+import re
+from calendar import monthrange
+from datetime import date
+
+import pyarrow as pa
+
+from levy.codes import Scheme
+from levy.errors import LevyError
+
+KEY_COLUMNS: tuple[str, ...] = (
+    "scheme", "period", "original_period", "kind", "tax_country", "rate_percent", "currency",
+)
+"""The grouping columns of the aggregation (every text column of a line but ``order_id``)."""
+AMOUNT_COLUMNS: tuple[str, ...] = ("net_minor", "vat_minor")
+LINE_COLUMNS: tuple[str, ...] = KEY_COLUMNS + ("order_id",) + AMOUNT_COLUMNS
+"""Every column of a collection line, in the order the export writes them."""
+
+KINDS = ("sale", "refund")
+
+LINE_SCHEMA = pa.schema(
+    [(name, pa.string()) for name in KEY_COLUMNS]
+    + [("order_id", pa.string()), ("net_minor", pa.int64()), ("vat_minor", pa.int64())]
+)
+"""Arrow schema of collection lines (the Parquet export's columns)."""
+
+FILING_CURRENCIES: dict[str, str] = {
+    Scheme.EU_IOSS: "EUR",
+    Scheme.EU_OSS: "EUR",
+    Scheme.UK_MARKETPLACE: "GBP",
+    Scheme.NO_VOEC: "NOK",
+    Scheme.CH_PLATFORM: "CHF",
+    Scheme.AU_GST_LVG: "AUD",
+    Scheme.NZ_GST_LVG: "NZD",
+    Scheme.SG_GST_LVG: "SGD",
+    Scheme.MY_LVG: "MYR",
+}
+"""The currency each scheme's return is made out in (EU: Art. 369u(1); the others: the
+collecting country's currency)."""
+
+PERIOD_PATTERN = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+"""A monthly period: ``YYYY-MM``."""
+
+
+class ReportError(LevyError):
+    """The report cannot be made: bad input lines, a missing rate, a failed check."""
+
+    message = "the report cannot be made"
+
+
+class LinesDataError(ReportError):
+    """Collection lines break the schema above; names the column, the value and how many rows."""
+
+    def __init__(self, column: str, msg: str, rows: int | None = None) -> None:
+        self.column, self.msg, self.rows = column, msg, rows
+        where = f" ({rows} row{'s' if rows != 1 else ''})" if rows is not None else ""
+        super().__init__(f"collection lines, column {column!r}: {msg}{where}")
+
+
+def parse_period(text: str) -> tuple[int, int]:
+    """``"2026-09"`` -> ``(2026, 9)``.
+
+    Raises:
+        ReportError: not a ``YYYY-MM`` month.
+    """
+    match = PERIOD_PATTERN.fullmatch(text or "")
+    if not match:
+        raise ReportError(f"period {text!r} is not a month written YYYY-MM")
+    return int(match.group(1)), int(match.group(2))
+
+
+def period_end(period: str) -> date:
+    """The last day of a monthly period: the day whose ECB rate converts its return.
+
+    >>> period_end("2026-02"), period_end("2028-02")
+    (datetime.date(2026, 2, 28), datetime.date(2028, 2, 29))
+    """
+    year, month = parse_period(period)
+    return date(year, month, monthrange(year, month)[1])
+
+
+def period_of(day: date) -> str:
+    """The monthly period a calendar date falls in (``2026-09-30`` -> ``"2026-09"``)."""
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def filing_currency(scheme: str) -> str:
+    """The currency a scheme's return is made out in.
+
+    Raises:
+        ReportError: a scheme with no known filing currency (add it to ``FILING_CURRENCIES``).
+    """
+    try:
+        return FILING_CURRENCIES[scheme]
+    except KeyError:
+        known = ", ".join(sorted(FILING_CURRENCIES))
+        raise ReportError(
+            f"scheme {scheme!r} has no filing currency in levy.reports.schema.FILING_CURRENCIES "
+            f"(known: {known})"
+        ) from None
+
+
+def amount_columns(currency: str) -> tuple[str, str]:
+    """The return's amount columns for a filing currency: ``taxable_amount_eur, vat_amount_eur``."""
+    code = currency.lower()
+    return f"taxable_amount_{code}", f"vat_amount_{code}"
