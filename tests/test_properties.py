@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 CURRENCIES = {"EUR": 2, "USD": 2, "JPY": 0, "GBP": 2, "PLN": 2, "SEK": 2, "HUF": 2}
-CATEGORIES = ["general", "books", "food", "childrens_clothing", "medical", "excise_alcohol"]
+CATEGORIES = ["general", "books", "food", "staple_food", "childrens_clothing", "medical", "excise_alcohol"]
 DESTINATIONS = [("DE", "10115"), ("FR", "75001"), ("ES", "35001"), ("ES", "28001"), ("PT", "9000-018"),
                 ("MC", "98000"), ("IT", "00100"), ("FI", "22100"), ("FI", "00100"), ("US", "10001"),
                 ("SE", "11122"), ("NL", "1011 AB"), ("HU", "1051"), ("CZ", "11000"), ("RO", "010011")]

@@ -110,6 +110,7 @@ class Category(StrEnum):
     GENERAL = "general"
     BOOKS = "books"
     FOOD = "food"
+    STAPLE_FOOD = "staple_food"  # basic foodstuffs on the national lowest food-rate list
     CHILDRENS_CLOTHING = "childrens_clothing"
     MEDICAL = "medical"
     EXCISE_ALCOHOL = "excise_alcohol"

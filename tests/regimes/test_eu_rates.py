@@ -84,6 +84,34 @@ CHANGES = [
     # SE: food 12 -> 6 % from 2026-04-01 to 2027-12-31, then 12 % again (Prop. 2025/26:55).
     ("SE", "food", "2026-04-01", "12", "6"),
     ("SE", "food", "2028-01-01", "6", "12"),
+    # staple_food: the national lowest food-rate list (rates/README.md, `staple_food`).
+    # AT: 4.9 % list from 2026-07-01 (essentiaglobalservices; rules.md S65, S66).
+    ("AT", "staple_food", "2026-07-01", "10", "4.9"),
+    # ES: 4 % list zero-rated from 2023-01-01 (RDL 20/2022, extended by RDL 5/2023 and 8/2023)
+    # to 2024-09-30, 2 % for 2024-10-01..2024-12-31 (RDL 4/2024), 4 % again from 2025-01-01.
+    ("ES", "staple_food", "2023-01-01", "4", "0"),
+    ("ES", "staple_food", "2024-10-01", "0", "2"),
+    ("ES", "staple_food", "2025-01-01", "2", "4"),
+    # PT: "IVA zero" basket (Lei 17/2023) from 2023-04-18, last day 2024-01-04 (auditor.pt).
+    ("PT", "staple_food", "2023-04-18", "6", "0"),
+    ("PT", "staple_food", "2024-01-05", "0", "6"),
+    # BG: bread and flour 0 % from 2022-07-09 (MinFin instruction UK-2) to 2024-12-31 (BNT).
+    ("BG", "staple_food", "2022-07-09", "20", "0"),
+    ("BG", "staple_food", "2025-01-01", "0", "20"),
+    # SK: basic food list 10 -> 5 % on 2025-01-01 (Crowe SK).
+    ("SK", "staple_food", "2025-01-01", "10", "5"),
+    # LV: fresh fruit, berries and vegetables 5 % to the end of 2023, 12 % from 2024 (agrobitenews).
+    ("LV", "staple_food", "2024-01-01", "5", "12"),
+    # HR: the 5 % list widened to meat, fish, eggs, fruit, vegetables on 2022-04-01; bread and
+    # milk were already 5 % (vatcompliance.co; CMS), so the rate does not change.
+    ("HR", "staple_food", "2022-04-01", "5", "5"),
+    # No list below `food`: staple_food follows food (PL 0 % shield, SE cut, CZ and RO mergers).
+    ("PL", "staple_food", "2022-02-01", "5", "0"),
+    ("PL", "staple_food", "2024-04-01", "0", "5"),
+    ("SE", "staple_food", "2026-04-01", "12", "6"),
+    ("SE", "staple_food", "2028-01-01", "6", "12"),
+    ("CZ", "staple_food", "2024-01-01", "15", "12"),
+    ("RO", "staple_food", "2025-08-01", "9", "11"),
 ]
 
 # (country, category, rate_percent) on TODAY -- reduced categories in a handful of states.
@@ -99,6 +127,13 @@ CATEGORIES_TODAY = [
     ("MT", "food", "0"), ("NL", "food", "9"), ("PL", "books", "5"), ("PL", "food", "5"),
     ("PT", "food", "6"), ("SE", "books", "6"), ("SE", "food", "6"), ("SE", "medical", "25"),
     ("SI", "food", "9.5"),
+    # staple_food on TODAY: the lowest food-rate list where there is one (HU 5 % list, IT 4 %,
+    # LV 12 %), else the food rate (CY's temporary 0 % baskets are not followed: README).
+    ("AT", "staple_food", "4.9"), ("BG", "staple_food", "20"), ("CY", "staple_food", "5"),
+    ("DE", "staple_food", "7"), ("ES", "staple_food", "4"), ("FR", "staple_food", "5.5"),
+    ("HR", "staple_food", "5"), ("HU", "staple_food", "5"), ("IE", "staple_food", "0"),
+    ("IT", "staple_food", "4"), ("LV", "staple_food", "12"), ("PT", "staple_food", "6"),
+    ("SE", "staple_food", "6"), ("SK", "staple_food", "5"),
 ]
 
 # (postal code, category, rate_percent) on TODAY for Portugal's autonomous regions: Azores
@@ -112,6 +147,8 @@ PT_REGIONS = [
     ("9000001", "food", "4"),  # Funchal, Madeira, written without the hyphen
     ("9400-000", "medical", "4"),  # Porto Santo, Madeira
     ("1000-001", "general", "23"),  # Lisbon: mainland rate
+    ("9500-150", "staple_food", "4"),  # Azores: Lista I, as food
+    ("9000-001", "staple_food", "4"),  # Madeira: Lista I, as food
 ]
 
 # (date, postal code, category, rate_percent): Madeira's reduced-rate change, both sides.
@@ -119,6 +156,10 @@ PT_REGION_CHANGES = [
     ("2024-09-30", "9000-001", "food", "5"),
     ("2024-10-01", "9000-001", "food", "4"),
     ("2021-07-01", "9500-150", "general", "16"),
+    # The mainland "IVA zero" basket is not modelled in the regions (not confirmed there).
+    ("2023-06-01", "1000-001", "staple_food", "0"),
+    ("2023-06-01", "9000-001", "staple_food", "5"),
+    ("2023-06-01", "9500-150", "staple_food", "4"),
 ]
 
 # (country, postal code) outside the EU VAT territory (Art. 6 VAT Directive).
@@ -249,3 +290,33 @@ def test_monaco_is_taxed_as_france():
         {**_order("MC", "books", TODAY, "98000"), "ship_from": "FR"}
     ).model_dump(mode="json")
     _assert_collected(d, "FR", "5.5")
+
+
+# Dates around every staple_food change and a few plain ones: the property below is checked on
+# each of them that falls inside the tax area's series.
+_STAPLE_CHECK_DAYS = [
+    "2018-07-01", "2020-04-01", "2021-07-01", "2022-02-01", "2022-04-01", "2022-07-09",
+    "2023-01-01", "2023-04-18", "2023-06-01", "2024-01-04", "2024-01-05", "2024-04-01",
+    "2024-10-01", "2025-01-01", "2025-08-01", "2026-04-01", "2026-07-01", TODAY, "2028-01-01",
+]
+
+
+@pytest.mark.parametrize("area", ENGINE.book.tax_areas(), ids=ENGINE.book.tax_areas())
+def test_staple_food_is_never_taxed_above_food(area):
+    """Every tax area has a staple_food series from its food series' start, never above food.
+
+    A staple list is a list of foodstuffs with a *lower* rate; a staple rate above the food rate
+    on any date would be a data error (a wrong row or a shifted date).
+    """
+    book = ENGINE.book
+    staple = book.rate_lines.get((area, "staple_food"))
+    food = book.rate_lines[(area, "food")]
+    assert staple, f"{area} has no staple_food series"
+    start = food[0][1].valid_from
+    assert staple[0][1].valid_from == start
+    days = [d for d in map(date.fromisoformat, _STAPLE_CHECK_DAYS) if d >= start]
+    assert days
+    for day in days:
+        staple_rate = book.rate(area, "staple_food", day).rate_percent
+        food_rate = book.rate(area, "food", day).rate_percent
+        assert staple_rate <= food_rate, f"{area} {day}: staple {staple_rate} > food {food_rate}"

@@ -83,6 +83,7 @@ SCENARIOS = [
     ("inclusive-3750.00-net-3000.00", no(price="3750.00", prices_include_vat=True), nothing("ABOVE_THRESHOLD", "3750.00")),
     ("inclusive-with-shipping", no(price="125.00", shipping="25.00", prices_include_vat=True), (*VOEC, "30.00", "150.00", [])),
     ("food-excluded", no(category="food"), nothing("EXCISE_GOODS", "100.00")),
+    ("staple-food-excluded", no(category="staple_food"), nothing("EXCISE_GOODS", "100.00")),
     ("medicines-excluded", no(category="medical"), nothing("EXCISE_GOODS", "100.00")),
     ("alcohol-excluded", no(category="excise_alcohol"), nothing("EXCISE_GOODS", "100.00")),
     ("food-in-mixed-order-excludes-all", no(lines=[line("GEN", "100.00"), line("TEA", "50.00", category="food")]), nothing("EXCISE_GOODS", "150.00")),

@@ -41,6 +41,7 @@ SCHEMES = (Scheme.NO_VOEC,)
 RULE = "merverdiavgiftsloven § 3-1(2) and § 11-2 (VOEC)"
 EXCLUDED = {
     "food": "foodstuffs",
+    "staple_food": "foodstuffs",
     "medical": "medicines, which need a special import permit",
     "excise_alcohol": "goods subject to excise duty",
     "excise_tobacco": "goods subject to excise duty",
