@@ -39,6 +39,9 @@ def without(order: dict, key: str) -> dict:
         ({"placed_at": "2026-13-02T10:00:00+01:00"}, "placed_at", "ISO 8601"),
         ({"placed_at": "yesterday"}, "placed_at", "ISO 8601"),
         ({"placed_at": "2026-11-02T10:00:00"}, "placed_at", "UTC offset"),
+        ({"placed_at": 1793000000}, "placed_at", "ISO 8601"),
+        ({"placed_at": "1793000000"}, "placed_at", "ISO 8601"),
+        ({"placed_at": "2026-11-02"}, "placed_at", "UTC offset"),
         ({"channel": "phone"}, "channel", "online"),
         ({"lines": []}, "lines", "at least one line"),
         ({"order_id": ""}, "order_id", "at least 1"),
@@ -93,6 +96,11 @@ def test_exemption_dates_must_be_ordered(make_order):
 
 def test_malformed_exemption_date(make_order):
     voucher = {"certificate_id": "EX-1", "country": "DE", "valid_from": "2026-02-30", "valid_to": "2026-12-31"}
+    assert errors_of(make_order(exemption=voucher)) == {"buyer.exemption.valid_from": "must be an ISO date YYYY-MM-DD"}
+
+
+def test_exemption_dates_are_iso_text(make_order):
+    voucher = {"certificate_id": "EX-1", "country": "DE", "valid_from": 1767225600, "valid_to": "2026-12-31"}
     assert errors_of(make_order(exemption=voucher)) == {"buyer.exemption.valid_from": "must be an ISO date YYYY-MM-DD"}
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from functools import lru_cache
@@ -100,6 +100,30 @@ def _order_id(value: str) -> str:
     return value
 
 
+_ISO_DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_datetime_text(value: Any) -> Any:
+    """The contract's dates are ISO 8601 text: refuse Unix timestamps (numbers or digit strings)
+    that pydantic would otherwise read as seconds since 1970."""
+    if isinstance(value, str) and _ISO_DATE_TEXT.match(value):
+        return value
+    if isinstance(value, datetime):  # Python callers may pass a datetime
+        return value
+    raise PydanticCustomError("datetime_text", "must be an ISO 8601 date-time with its UTC offset")
+
+
+def _iso_date_text(value: Any) -> Any:
+    if isinstance(value, str) and _ISO_DATE_TEXT.fullmatch(value):
+        return value
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    raise PydanticCustomError("date_text", "must be an ISO date YYYY-MM-DD")
+
+
+IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_datetime_text)]
+IsoDate = Annotated[date, BeforeValidator(_iso_date_text)]
+
 CountryCode = Annotated[StrictStr, AfterValidator(_country)]
 CurrencyCode = Annotated[StrictStr, AfterValidator(_currency)]
 
@@ -149,8 +173,8 @@ class Exemption(_In):
 
     certificate_id: StrictStr = Field(min_length=1, max_length=64)
     country: CountryCode
-    valid_from: date
-    valid_to: date
+    valid_from: IsoDate
+    valid_to: IsoDate
 
     @model_validator(mode="after")
     def _ordered(self) -> Exemption:
@@ -176,7 +200,7 @@ class Order(_In):
     """One consignment: one seller, one place of dispatch, one destination."""
 
     order_id: Annotated[StrictStr, Field(min_length=1, max_length=64), AfterValidator(_order_id)]
-    placed_at: AwareDatetime
+    placed_at: IsoDateTime
     channel: Literal["online", "offline"] = "online"
     currency: CurrencyCode
     seller: Seller
