@@ -13,8 +13,33 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e . --group test
 	touch $(STAMP)
 
+DEMO_DB := build/demo-ledger.db
+LEDGER  := $(BIN)/levy
+
 demo: $(STAMP)
 	$(BIN)/levy demo examples/orders.jsonl
+	@echo "== ledger: commit the paid sample batch into a fresh $(DEMO_DB) (6 payments refused on purpose)"
+	@mkdir -p build && rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	$(LEDGER) commit examples/paid_orders.jsonl --db $(DEMO_DB) > build/demo-commit.jsonl || [ $$? -eq 2 ]
+	@grep '"status":"refused"' build/demo-commit.jsonl | cut -c1-190
+	@echo "== escrow life cycle: shipped, completed, closed; disputes settled by refunds; a cancellation"
+	$(LEDGER) event AE-2026-036602 shipped   --at 2026-10-08T09:00:00+00:00 --db $(DEMO_DB)
+	$(LEDGER) event AE-2026-036602 completed --at 2026-10-20T09:00:00+00:00 --db $(DEMO_DB)
+	$(LEDGER) event AE-2026-036602 closed    --at 2026-10-21T09:00:00+00:00 --db $(DEMO_DB)
+	$(LEDGER) event AE-2026-050324 shipped   --at 2026-10-08T09:00:00+00:00 --db $(DEMO_DB)
+	$(LEDGER) event AE-2026-050324 dispute   --at 2026-10-14T09:00:00+00:00 --db $(DEMO_DB)
+	$(LEDGER) refund AE-2026-050324 --amount 20.00 --refund-id R-DEMO-1 --at 2026-10-16T09:00:00+00:00 --db $(DEMO_DB)
+	$(LEDGER) event AE-2026-050324 completed --at 2026-10-25T09:00:00+00:00 --db $(DEMO_DB)
+	$(LEDGER) event AE-2026-070951 shipped   --at 2026-10-12T09:00:00+00:00 --db $(DEMO_DB)
+	$(LEDGER) event AE-2026-070951 dispute   --at 2026-10-18T09:00:00+00:00 --db $(DEMO_DB)
+	$(LEDGER) refund AE-2026-070951 --lines TEA-9677-LONGJ-250=2 --refund-id R-DEMO-2 --at 2026-10-19T09:00:00+00:00 --db $(DEMO_DB)
+	$(LEDGER) refund AE-2026-123926 --full --refund-id R-DEMO-3 --at 2026-10-25T09:00:00+00:00 --db $(DEMO_DB)
+	$(LEDGER) event AE-2026-123926 closed    --at 2026-10-26T09:00:00+00:00 --db $(DEMO_DB)
+	$(LEDGER) event AE-2026-183655 shipped   --at 2026-11-02T09:00:00+00:00 --db $(DEMO_DB)
+	@echo "== a dispute two days after shipping is refused (rule: from 5 days after the shipping date)"
+	$(LEDGER) event AE-2026-183655 dispute   --at 2026-11-04T09:00:00+00:00 --db $(DEMO_DB) || [ $$? -eq 2 ]
+	$(LEDGER) replay AE-2026-050324 --db $(DEMO_DB)
+	$(LEDGER) totals --db $(DEMO_DB)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -197,6 +197,12 @@ from levy.fxstore.cli import app as _fx_app  # noqa: E402
 app.add_typer(_fx_app, name="fx")
 
 
+# The ledger (issue 4): `levy commit|event|refund|replay|totals`. SQLAlchemy loads only when one
+# of them runs (levy.ledger.cli imports typer and rich alone).
+from levy.ledger.cli import register as _register_ledger  # noqa: E402
+
+_register_ledger(app)
+
 # Monthly returns (issue 5): `levy report`, `levy export`. pandas, Arrow and Dask load only when
 # one of them runs (levy.reports.commands imports typer and rich alone).
 from levy.reports.commands import register as _register_reports  # noqa: E402
