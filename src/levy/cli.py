@@ -191,11 +191,16 @@ def demo(
         raise typer.Exit(EXIT_INVALID)
 
 
+# The checkout service (issue 6): `levy serve`, `levy keys`. FastAPI and uvicorn load only when
+# one of them runs (levy.api.commands imports typer alone).
+from levy.api.commands import register as _register_service  # noqa: E402
+
+_register_service(app)
+
 # `levy fx import|update|status|rate`: the ECB rates store (levy.fxstore.cli imports typer alone).
 from levy.fxstore.cli import app as _fx_app  # noqa: E402
 
 app.add_typer(_fx_app, name="fx")
-
 
 # The ledger (issue 4): `levy commit|event|refund|replay|totals`. SQLAlchemy loads only when one
 # of them runs (levy.ledger.cli imports typer and rich alone).
