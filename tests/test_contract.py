@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -116,3 +117,26 @@ def test_json_schemas_come_from_the_models():
     order_schema = Order.model_json_schema()
     assert {"order_id", "placed_at", "lines", "ship_to"} <= set(order_schema["properties"])
     assert set(CONTRACT_DECISION_KEYS) <= set(Decision.model_json_schema()["properties"])
+
+
+def test_order_schema_says_money_and_codes_are_strings():
+    from levy.models import Order
+
+    schema = Order.model_json_schema()
+    assert schema["properties"]["shipping"]["type"] == "string"
+    assert schema["properties"]["shipping"]["pattern"] == r"^\d+(\.\d+)?$"
+    assert schema["properties"]["currency"]["pattern"] == "^[A-Za-z]{3}$"
+    assert schema["properties"]["ship_from"]["pattern"] == "^[A-Za-z]{2}$"
+
+
+def test_a_missing_rate_is_an_error_naming_the_date(engine, make_order, monkeypatch):
+    from levy.errors import NoRateError
+
+    def no_rate(area, category, on):
+        raise NoRateError(area, category, on)
+
+    monkeypatch.setattr(engine.book, "rate", no_rate)
+    with pytest.raises(InvalidOrder) as caught:
+        engine.quote(make_order(order_id="GAP-1"))
+    (field,) = caught.value.body()["error"]["fields"]
+    assert field["loc"] == "placed_at" and "no VAT rate for DE/general on 2026-10-15" in field["msg"]

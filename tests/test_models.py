@@ -42,7 +42,7 @@ def without(order: dict, key: str) -> dict:
         ({"placed_at": 1793000000}, "placed_at", "ISO 8601"),
         ({"placed_at": "1793000000"}, "placed_at", "ISO 8601"),
         ({"placed_at": "2026-11-02"}, "placed_at", "UTC offset"),
-        ({"channel": "phone"}, "channel", "online"),
+        ({"channel": "phone"}, "channel", "must be one of 'online' or 'offline'"),
         ({"lines": []}, "lines", "at least one line"),
         ({"order_id": ""}, "order_id", "at least 1"),
         ({"order_id": "x" * 65}, "order_id", "at most 64"),

@@ -106,6 +106,13 @@ def test_a_covered_country_needs_every_category(rates_copy):
         Ratebook(rates_copy)
 
 
+def test_rates_may_not_stop_while_coverage_goes_on(rates_copy):
+    edit(rates_copy / "vat_rates.csv", "DE,general,19,2021-07-01,,", "DE,general,19,2021-07-01,2026-01-01,")
+    with pytest.raises(RatesDataError) as caught:
+        Ratebook(rates_copy)
+    assert str(caught.value) == "vat_rates.csv:5:valid_to: DE/general stops on 2026-01-01 but its coverage goes on"
+
+
 def test_two_regimes_may_not_claim_one_country(rates_copy):
     with (rates_copy / "regime_countries.csv").open("a") as f:
         f.write("other,DE,2025-01-01,,https://example.test/x,2026-11-23,\n")

@@ -25,7 +25,7 @@ from pydantic import ValidationError
 
 from levy.codes import Reason
 from levy.context import Destination, OrderContext, Outcome, country_name, extract_vat
-from levy.errors import FieldError, InvalidOrder, LevyError, NoFxRateError
+from levy.errors import FieldError, InvalidOrder, LevyError, NoFxRateError, NoRateError
 from levy.fx import EcbRates, default_rates
 from levy.models import (
     Decision,
@@ -73,6 +73,8 @@ def _field_errors(exc: ValidationError) -> list[FieldError]:
             fields.extend(FieldError(f, err["msg"]) for f in err["ctx"]["fields"])
             continue
         if kind == "enum":
+            msg = f"must be one of {err['ctx']['expected']}"
+        elif kind == "literal_error":
             msg = f"must be one of {err['ctx']['expected']}"
         elif kind == "too_short" and loc == "lines":
             msg = "must hold at least one line"
@@ -151,6 +153,10 @@ class Engine:
             return self._decide(order)
         except NoFxRateError as exc:
             raise InvalidOrder([FieldError("currency", str(exc))], order.order_id) from None
+        except NoRateError as exc:
+            # A covered destination without a rate row on that date: a gap in rates/, named so
+            # that the caller sees which date and category lack data (never a traceback).
+            raise InvalidOrder([FieldError("placed_at", str(exc))], order.order_id) from None
 
     # ---- internals
 

@@ -27,6 +27,7 @@ from pydantic import (
     StrictInt,
     StrictStr,
     TypeAdapter,
+    WithJsonSchema,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -61,7 +62,12 @@ def _parse_money(value: Any) -> Decimal:
         raise PydanticCustomError("money", "must be a decimal string >= 0") from None
 
 
-Money = Annotated[Decimal, BeforeValidator(_parse_money)]
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_parse_money),
+    # What integrators send: a JSON string, never a number (the validator refuses numbers).
+    WithJsonSchema({"type": "string", "pattern": r"^\d+(\.\d+)?$", "examples": ["12.50"]}, mode="validation"),
+]
 
 
 @lru_cache(maxsize=1)
@@ -124,8 +130,14 @@ def _iso_date_text(value: Any) -> Any:
 IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_datetime_text)]
 IsoDate = Annotated[date, BeforeValidator(_iso_date_text)]
 
-CountryCode = Annotated[StrictStr, AfterValidator(_country)]
-CurrencyCode = Annotated[StrictStr, AfterValidator(_currency)]
+CountryCode = Annotated[
+    StrictStr, AfterValidator(_country),
+    WithJsonSchema({"type": "string", "pattern": "^[A-Za-z]{2}$", "description": "ISO 3166-1 alpha-2"}),
+]
+CurrencyCode = Annotated[
+    StrictStr, AfterValidator(_currency),
+    WithJsonSchema({"type": "string", "pattern": "^[A-Za-z]{3}$", "description": "ISO 4217"}),
+]
 
 
 class Category(StrEnum):

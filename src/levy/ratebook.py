@@ -338,6 +338,9 @@ class Ratebook:
         for row in self.territories:
             if row.tax_area:
                 needed[row.tax_area] = min(needed.get(row.tax_area, row.valid_from), row.valid_from)
+        # ...and until the coverage ends: an open-ended coverage needs open-ended rates.
+        open_ended = {row.country for row in self.coverage if row.valid_to is None}
+        open_ended |= {row.tax_area for row in self.territories if row.tax_area and row.valid_to is None}
         reader = readers["vat_rates"]
         for area, start in sorted(needed.items()):
             for category in RATED_CATEGORIES:
@@ -346,6 +349,12 @@ class Ratebook:
                     raise reader.fail(
                         len(reader.rows) + 1, "tax_area",
                         f"{area}/{category.value} needs a rate from {start} (regime or territory start)",
+                    )
+                last = series.rows[-1]
+                if area in open_ended and last.valid_to is not None:
+                    raise reader.fail(
+                        int(last.where.rsplit(":", 1)[1]), "valid_to",
+                        f"{area}/{category.value} stops on {last.valid_to} but its coverage goes on",
                     )
 
     # ---- lookups (hot path: no I/O)
