@@ -40,6 +40,14 @@ demo: $(STAMP)
 	$(LEDGER) event AE-2026-183655 dispute   --at 2026-11-04T09:00:00+00:00 --db $(DEMO_DB) || [ $$? -eq 2 ]
 	$(LEDGER) replay AE-2026-050324 --db $(DEMO_DB)
 	$(LEDGER) totals --db $(DEMO_DB)
+	@echo "== monthly returns: September 2026 of the demo ledger, checked against it to the cent before writing"
+	@echo "   (the sample's one September payment is above the EUR 150 limit: the IOSS return is a nil return, still due)"
+	@rm -rf build/reports
+	$(LEDGER) report --period 2026-09 --scheme EU_IOSS --db $(DEMO_DB) --out build/reports
+	@ls -1 build/reports | sed 's|^|   build/reports/|'
+	@echo "== October 2026 converts at the ECB rate of Monday 2026-11-02 (Art. 366(2)); with the packaged history"
+	@echo "   alone (it ends 2026-10-30) the report stops, exit 1, naming the day and the levy fx fix; nothing written"
+	LEVY_DATA_DIR=$(CURDIR)/build/demo-fx-none $(LEDGER) report --period 2026-10 --db $(DEMO_DB) --out build/reports/2026-10 || [ $$? -eq 1 ]
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

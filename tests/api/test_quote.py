@@ -69,7 +69,7 @@ def _error(order_id, *fields):
      _error("T-0001", ("currency", "is required"))),
     (json.dumps(build_order(placed_at="2026-10-15T12:00:00")),
      _error("T-0001", ("placed_at", "must carry its UTC offset (e.g. +01:00)"))),
-    (json.dumps(build_order(channel="phone")), _error("T-0001", ("channel", "Input should be 'online' or 'offline'"))),
+    (json.dumps(build_order(channel="phone")), _error("T-0001", ("channel", "must be one of 'online' or 'offline'"))),
     (json.dumps(build_order(lines=[])), _error("T-0001", ("lines", "must hold at least one line"))),
     (json.dumps({**build_order(), "coupon": "X"}), _error("T-0001", ("coupon", "is not a field of the contract"))),
     ('{"order_id": "T-9", "lines": [', _error(None, ("(order)", "is not valid JSON"))),

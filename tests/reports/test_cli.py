@@ -1,4 +1,5 @@
-"""``levy report`` on a Parquet export: files, exit codes, and no pandas for ``levy quote``."""
+"""``levy report`` on a Parquet export: files, exit codes, and no pandas for ``levy quote``
+(the ledger-sourced month, export and reconciliation: ``test_ledger_month.py``)."""
 
 from __future__ import annotations
 
@@ -6,18 +7,17 @@ import subprocess
 import sys
 
 import pytest
-from reports.report_helpers import GOLDEN, GOLDEN_PERIOD
+from reports.report_helpers import GOLDEN, GOLDEN_PERIOD, export_with_totals
 from typer.testing import CliRunner
 
 from levy.cli import app
-from levy.reports import write_lines
 
 runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
 def export(golden_lines, tmp_path_factory):
-    return write_lines(golden_lines, tmp_path_factory.mktemp("export"))
+    return export_with_totals(golden_lines, tmp_path_factory.mktemp("export"))
 
 
 def test_report_from_parquet_writes_every_scheme_and_prints_totals(export, tmp_path):
@@ -25,6 +25,7 @@ def test_report_from_parquet_writes_every_scheme_and_prints_totals(export, tmp_p
                                  "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "EU_IOSS" in result.output and "VAT due" in result.output
+    assert "reconciled with the ledger totals exported with the lines" in " ".join(result.output.split())
     written = sorted(p.name for p in tmp_path.glob("*.csv"))
     assert written == sorted(p.name for p in (GOLDEN / "expected").glob("*.csv"))
     for name in written:  # the files of the CLI are the golden files

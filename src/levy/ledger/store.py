@@ -28,6 +28,7 @@ transactions; PostgreSQL locks an order's row (``SELECT ... FOR UPDATE``) for ev
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
@@ -46,6 +47,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from levy.engine import Engine, parse_order
 from levy.errors import FieldError, InvalidOrder
+from levy.fx import EcbRates, recorded_legs
 from levy.ledger import lifecycle
 from levy.ledger.amounts import (
     Component,
@@ -816,6 +818,15 @@ class Ledger:
     def replay(self, order_id: str, *, engine: Engine | None = None) -> ReplayResult:
         """Re-run the engine on the stored order and compare with the stored decision.
 
+        The engine quotes with the ECB rates the decision recorded (``facts.threshold.fx_legs``,
+        pinned over the engine's history), so rates imported since (``levy fx import``, a
+        same-day correction by the ECB) do not make a sound decision look different; the rates
+        and rules of ``rates/`` are the engine's own, so a change there does show.
+
+        Args:
+            order_id: the committed order.
+            engine: the engine to replay with (default: the ledger's).
+
         Raises:
             UnknownOrder: no such order.
         """
@@ -835,7 +846,7 @@ class Ledger:
         payload = json.loads(row.payload)
         payload.pop("payment", None)
         stored = json.loads(row.decision_json)
-        replayed = json.loads((engine or self.engine).quote(payload).model_dump_json())
+        replayed = json.loads(_pinned(engine or self.engine, stored).quote(payload).model_dump_json())
         versions = ("engine_version", "rates_version")
         differences = [
             d for d in _diff(stored, replayed)
@@ -901,6 +912,17 @@ class Ledger:
             raise UnknownOrder(order_id, "UNKNOWN_ORDER", f"order {order_id} is not in the ledger",
                                rule="a committed order")
         return value
+
+
+def _pinned(engine: Engine, decision: Mapping[str, Any]) -> Engine:
+    """``engine`` with the FX legs ``decision`` recorded pinned over its ECB history (the rest of
+    the engine, its ratebook included, shared: nothing is reloaded)."""
+    legs = recorded_legs(decision)
+    if not legs:
+        return engine
+    replaying = copy.copy(engine)
+    replaying.fx = EcbRates.pinned(legs, base=engine.fx)
+    return replaying
 
 
 def _aware(value: datetime, name: str) -> datetime:

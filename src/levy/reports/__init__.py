@@ -4,12 +4,14 @@ Finance files, every month and per scheme, what the platform collected per count
 consumption and rate, converted into the return's currency at the ECB rate of the period's
 last day, with the refunds of earlier months as corrections. The pipeline:
 
-1. collection lines (:mod:`levy.reports.schema`) come from the ledger, in memory or as a
-   partitioned Parquet export (:mod:`levy.reports.export`);
+1. collection lines (:mod:`levy.reports.schema`) come from the ledger, streamed out of its
+   database (:mod:`levy.reports.ledger`, SQL in ``levy.ledger.queries``) or from a partitioned
+   Parquet export with a snapshot of the ledger's totals (:mod:`levy.reports.export`);
 2. :mod:`levy.reports.aggregate` sums them in one pass, on pandas or on a Dask cluster, into a
    few thousand integer totals;
 3. :mod:`levy.reports.build` converts and rounds those totals into the return's tables;
-4. :mod:`levy.reports.reconcile` checks them against the ledger's own totals, to the cent;
+4. :mod:`levy.reports.reconcile` checks them against the ledger's own totals, to the cent,
+   and stops the report on any difference, naming the orders that explain it;
 5. :mod:`levy.reports.writers` writes CSV, Parquet, an Excel workbook and a chart.
 
 ``levy report`` and ``levy export`` are the command-line entry points.
@@ -28,7 +30,9 @@ _EXPORTS = {
     "DaskLines": "aggregate", "FrameLines": "aggregate", "ParquetLines": "aggregate",
     "aggregate_frame": "aggregate", "partial_aggregate": "aggregate",
     "MonthlyReport": "build", "SchemeReport": "build", "build_report": "build",
-    "write_lines": "export",
+    "write_lines": "export", "export_period": "export", "write_snapshot": "export",
+    "SnapshotTotals": "export",
+    "LedgerLines": "ledger", "open_ledger": "ledger", "open_month": "ledger",
     "LedgerTotals": "reconcile", "ReconciliationError": "reconcile", "reconcile": "reconcile",
     "make_report": "run", "run_report": "run",
     "FILING_CURRENCIES": "schema", "LINE_COLUMNS": "schema", "LinesDataError": "schema",

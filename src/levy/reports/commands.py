@@ -1,11 +1,18 @@
-"""``levy report`` and ``levy export`` (typer). Imports typer and rich only: pandas, Arrow and
-Dask load when one of these commands runs, never for ``levy quote``."""
+"""``levy report`` and ``levy export`` (typer). Imports typer and rich only: pandas, Arrow,
+SQLAlchemy and Dask load when one of these commands runs, never for ``levy quote``.
+
+Exit codes: 0 written; 2 refused (not a ``YYYY-MM`` period, an unknown scheme, a report that
+does not reconcile with the ledger to the cent, an export without the ledger's totals): nothing
+is written; 1 the report cannot be made yet or at all (no ECB rate for the period's end: its
+message names the day and the ``levy fx`` command that fetches it; no ledger; unreadable input).
+"""
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -13,6 +20,8 @@ from rich.table import Table
 
 EXIT_FAILURE = 1
 EXIT_INVALID = 2
+EXIT_UNRECONCILED = 2
+"""A report that does not add up to the ledger is refused like invalid input: nothing written."""
 
 
 class EngineName(StrEnum):
@@ -20,16 +29,26 @@ class EngineName(StrEnum):
     dask = "dask"
 
 
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="the ledger: SQLAlchemy URL or SQLite file (default: $LEVY_DATABASE_URL or levy.db)"),
+]
+PeriodOption = Annotated[str, typer.Option("--period", help="the month, YYYY-MM")]
+
+
 def _fail(console: Console, message: str, code: int = EXIT_FAILURE) -> None:
-    console.print(f"[red]levy:[/red] {message}", highlight=False, soft_wrap=True)
+    from rich.markup import escape
+
+    console.print(f"[red]levy:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
 def _progress(console: Console, label: str):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    # Only on a terminal: in a log (make demo, CI) a bar is noise.
     return Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=console, transient=True)
+                    console=console, transient=True, disable=not console.is_terminal)
 
 
 def _totals_table(run, out: Path) -> Table:
@@ -48,33 +67,143 @@ def _totals_table(run, out: Path) -> Table:
     return table
 
 
-def _lines_source(from_parquet: Path | None, engine: EngineName, scheduler: str | None, workers: int):
+def _dask_client(scheduler: str | None, workers: int):
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        return Client(scheduler)
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None, silence_logs=40)
+    return Client(cluster)
+
+
+def _lines_source(from_parquet: Path, engine: EngineName, scheduler: str | None, workers: int):
     from levy.reports.aggregate import DaskLines, ParquetLines
 
     if engine is EngineName.pandas:
         return ParquetLines(from_parquet), None
-    from distributed import Client, LocalCluster
-
-    if scheduler:
-        client = Client(scheduler)
-        return DaskLines(from_parquet, client=client), client
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None, silence_logs=40)
-    client = Client(cluster)
+    client = _dask_client(scheduler, workers)
     return DaskLines(from_parquet, client=client), client
 
 
+def _ledger_on_dask(ledger_lines, period: str, scheduler: str | None, workers: int):
+    """The month's lines read from the ledger, handed to a Dask cluster in partitions."""
+    import dask.dataframe as dd
+
+    from levy.reports.aggregate import DaskLines
+
+    frame = ledger_lines.frame(period)
+    client = _dask_client(scheduler, workers)
+    parts = max(1, len(frame) // 1_000_000 + (1 if len(frame) % 1_000_000 else 0))
+    return DaskLines(frame=dd.from_pandas(frame, npartitions=parts), client=client), client
+
+
+def _shown(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def report(
-    period: Annotated[str, typer.Option("--period", help="the month, YYYY-MM")],
+    period: PeriodOption,
     out: Annotated[Path, typer.Option("--out", help="directory for the report files")],
-    scheme: Annotated[Optional[list[str]], typer.Option("--scheme", help="only this scheme (repeat for more); a scheme with no collections gets a nil return")] = None,
-    from_parquet: Annotated[Optional[Path], typer.Option("--from-parquet", help="read the collection lines of a `levy export` directory")] = None,
+    scheme: Annotated[list[str] | None, typer.Option("--scheme", help="only this scheme (repeat for more); a scheme with no collections gets a nil return")] = None,
+    db: DbOption = None,
+    from_parquet: Annotated[Path | None, typer.Option("--from-parquet", help="read the collection lines of a `levy export` directory (checked against the ledger totals saved with it, or against --db if given)")] = None,
     engine: Annotated[EngineName, typer.Option("--engine", help="pandas (one machine, streamed) or dask (a cluster)")] = EngineName.pandas,
-    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Dask scheduler address (default: a local cluster)")] = None,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address (default: a local cluster)")] = None,
     workers: Annotated[int, typer.Option("--workers", help="workers of the local Dask cluster")] = 2,
 ) -> None:
-    """Write a month's returns per scheme: by country, corrections, by currency (CSV, Parquet,
-    Excel, chart), after checking them against the ledger to the cent."""
+    """Write a month's returns per scheme (by country, corrections, by currency: CSV, Parquet,
+    Excel, chart) from the ledger, once they reconcile with it to the cent."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from levy.errors import LevyError
+    from levy.reports.export import SnapshotMissing, SnapshotTotals
+    from levy.reports.ledger import open_ledger, open_month
+    from levy.reports.reconcile import ReconciliationError
+    from levy.reports.schema import FILING_CURRENCIES, ReportError, parse_period
+
+    console, err = Console(), Console(stderr=True)
+    try:
+        parse_period(period)
+    except ReportError as exc:
+        _fail(err, str(exc), EXIT_INVALID)
+    unknown = [s for s in scheme or () if s not in FILING_CURRENCIES]
+    if unknown:
+        _fail(err, f"unknown scheme {unknown[0]!r}; schemes: {', '.join(sorted(FILING_CURRENCIES))}", EXIT_INVALID)
+    if from_parquet is not None and not from_parquet.is_dir():
+        _fail(err, f"no collection lines at {from_parquet}: run `levy export --period {period} --out "
+                   f"{from_parquet}` first")
+    from levy.reports.run import ReportRun, make_report
+    from levy.reports.writers import write_report
+
+    client = None
+    checked_against = ""
+    try:
+        with ExitStack() as stack:
+            ledger_lines = queries = None
+            if from_parquet is None or db is not None:
+                ledger = stack.enter_context(open_ledger(db))
+                ledger_lines, queries = stack.enter_context(open_month(ledger))
+                checked_against = f"the ledger {_shown(ledger.url)}"
+            if from_parquet is not None:
+                totals = queries
+                if totals is None:
+                    totals = SnapshotTotals(from_parquet)
+                    exported = totals.manifest(period)  # refuse an export without totals before reading it
+                    checked_against = (f"the ledger totals exported with the lines ({exported['ledger']}, "
+                                       f"{exported['exported_at']})")
+                lines, client = _lines_source(from_parquet, engine, scheduler, workers)
+                source = f"{from_parquet} ({engine.value})"
+            else:
+                totals = queries
+                if engine is EngineName.dask:
+                    lines, client = _ledger_on_dask(ledger_lines, period, scheduler, workers)
+                else:
+                    lines = ledger_lines
+                source = f"the ledger ({engine.value})"
+            with _progress(err, f"{period}: reading collection lines from {source}") as bar:
+                task = bar.add_task("lines", total=None)
+                report_, checked = make_report(
+                    lines, period, schemes=scheme or None, ledger=totals,
+                    progress=lambda done, total: bar.update(task, completed=done, total=total or None),
+                )
+        paths = write_report(report_, out)
+    except (ReconciliationError, SnapshotMissing) as exc:
+        _fail(err, str(exc), EXIT_UNRECONCILED)
+    except LevyError as exc:  # no ECB rate for the period's end yet, no ledger, bad lines
+        _fail(err, str(exc))
+    except SQLAlchemyError as exc:
+        _fail(err, f"cannot read the ledger: {exc}")
+    finally:
+        if client is not None:
+            cluster = None if scheduler else getattr(client, "cluster", None)
+            client.close()
+            if cluster is not None:  # the local cluster this command started
+                cluster.close()
+
+    if report_.schemes:
+        # Wide enough for the amounts of a large month even when the output is not a terminal.
+        Console(width=max(console.width, 120)).print(_totals_table(ReportRun(report_, checked, paths), out))
+    else:
+        console.print(f"no collections in {period}: nothing to file (ask for a nil return with --scheme)",
+                      highlight=False)
+    console.print(f"reconciled with {checked_against}: {checked.groups} group(s), to the cent in the order "
+                  f"currencies; {len(paths)} files in {out}", highlight=False, soft_wrap=True)
+
+
+def export(
+    period: PeriodOption,
+    out: Annotated[Path, typer.Option("--out", help="the export's directory (partitioned by scheme and period)")],
+    db: DbOption = None,
+) -> None:
+    """Export a month of the ledger as partitioned Parquet collection lines, with a snapshot of
+    the ledger's totals so that `levy report --from-parquet` is reconciled too."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from levy.errors import LevyError
+    from levy.reports.export import export_period, snapshot_dir
+    from levy.reports.ledger import open_ledger
     from levy.reports.reconcile import ReconciliationError
     from levy.reports.schema import ReportError, parse_period
 
@@ -83,37 +212,27 @@ def report(
         parse_period(period)
     except ReportError as exc:
         _fail(err, str(exc), EXIT_INVALID)
-    if from_parquet is None:
-        _fail(err, "say where the collection lines are: --from-parquet DIR (a `levy export` directory)", EXIT_INVALID)
-    from levy.reports.run import make_report
-    from levy.reports.writers import write_report
-
-    client = None
     try:
-        lines, client = _lines_source(from_parquet, engine, scheduler, workers)
-        with _progress(err, f"{period}: reading collection lines ({engine.value})") as bar:
+        with open_ledger(db) as ledger, _progress(err, f"{period}: exporting collection lines") as bar:
             task = bar.add_task("lines", total=None)
-            report_, checked = make_report(
-                lines, period, schemes=scheme or None,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            result = export_period(
+                ledger, period, out,
+                progress=lambda done, total: bar.update(task, completed=done, total=total or None),
             )
-        paths = write_report(report_, out)
     except ReconciliationError as exc:
-        _fail(err, str(exc))
+        _fail(err, str(exc), EXIT_UNRECONCILED)
     except LevyError as exc:
         _fail(err, str(exc))
-    finally:
-        if client is not None:
-            client.close()
-    from levy.reports.run import ReportRun
-
-    # Wide enough for the amounts of a large month even when the output is not a terminal.
-    Console(width=max(console.width, 120)).print(_totals_table(ReportRun(report_, checked, paths), out))
-    if checked is None:
-        err.print("[yellow]not reconciled:[/yellow] no ledger totals to check against", highlight=False)
-    console.print(f"{len(paths)} files in {out}", highlight=False)
+    except SQLAlchemyError as exc:
+        _fail(err, f"cannot read the ledger: {exc}")
+    except OSError as exc:
+        _fail(err, f"cannot write the export to {out}: {exc}")
+    console.print(
+        f"{result.lines:,} collection lines of {period} ({result.orders:,} orders paid, {result.groups} groups) "
+        f"in {out}; the ledger's totals in {snapshot_dir(out, period)}", highlight=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``levy report`` to the command line."""
+    """Add ``levy report`` and ``levy export`` to the command line."""
     app.command("report")(report)
+    app.command("export")(export)

@@ -8,7 +8,14 @@ compared order by order, so the error names the orders that explain it (a line m
 export, an amount changed, a refund counted twice...).
 
 The ledger side is anything with the two methods of :class:`LedgerTotals`; ``levy.ledger``
-provides it for the database (SQL sums over the stored amount rows).
+provides it for the database (``levy.ledger.queries``: SQL sums over the stored amount rows)
+and ``levy export`` keeps a snapshot of it beside the exported lines
+(``levy.reports.export.SnapshotTotals``), so a report made from Parquet is checked too.
+
+A ledger side may also answer ``unbalanced(period)``: the orders (and refunds) whose amount
+rows do not add up to the totals the ledger recorded for them. The report and the ledger's
+group totals both sum those rows, so a row changed behind the ledger's back moves both alike;
+this is the check that catches it, and it stops the report the same way, naming the order.
 """
 
 from __future__ import annotations
@@ -44,6 +51,9 @@ class LedgerTotals(Protocol):
         one group."""
         ...
 
+    # Optional: ``unbalanced(period) -> pd.DataFrame`` with columns ``order_id, refund_id,
+    # scheme, currency, rows_net, rows_vat, recorded_net, recorded_vat`` (module docstring).
+
 
 class LinesOrders(Protocol):
     def order_totals(self, period: str, group: Mapping[str, str]) -> pd.DataFrame: ...
@@ -59,6 +69,11 @@ class OrderDifference:
     """How many sale lines of the group the report counted for the order."""
 
 
+def _money(amount: int, currency: str) -> str:
+    """Minor units as the currency writes them, exactly: ``1612`` EUR -> ``"16.12"``, JPY ``"100"``."""
+    return format(Decimal(int(amount)).scaleb(-minor_units(currency)), "f")
+
+
 @dataclass(slots=True)
 class GroupDifference:
     group: dict[str, str]
@@ -70,10 +85,9 @@ class GroupDifference:
     def describe(self) -> str:
         g = self.group
         cur = g["currency"]
-        digits = minor_units(cur)
 
         def money(v: int) -> str:
-            return f"{v / 10**digits:.{digits}f}" if digits else str(v)
+            return _money(v, cur)
 
         label = f"{g['scheme']} {g['original_period']} {g['tax_country']} {g['rate_percent']}% {cur}"
         parts = []
@@ -87,22 +101,61 @@ class GroupDifference:
         return f"{label}: {'; '.join(parts)}; orders explaining it: {shown or 'none found'}"
 
 
-class ReconciliationError(ReportError):
-    """The report does not add up to the ledger; ``differences`` holds every group and order."""
+@dataclass(frozen=True, slots=True)
+class Imbalance:
+    """An order, or a refund of it, whose amount rows do not add up to what the ledger recorded
+    for it (the decision's totals, the refund's net and VAT)."""
 
-    def __init__(self, period: str, differences: list[GroupDifference]) -> None:
+    order_id: str
+    refund_id: str | None
+    currency: str
+    rows: tuple[int, int]
+    """(net, VAT) of the amount rows, minor units."""
+    recorded: tuple[int, int]
+    """(net, VAT) the decision (or the refund) recorded."""
+
+    def describe(self) -> str:
+        def money(v: int) -> str:
+            return _money(v, self.currency)
+
+        if self.refund_id:
+            what, whose = f"order {self.order_id}, refund {self.refund_id}", "refund"
+        else:
+            what, whose = f"order {self.order_id}", "decision"
+        parts = [f"{name}: rows {money(self.rows[i])} {self.currency}, {whose} {money(self.recorded[i])} "
+                 f"{self.currency}" for name, i in (("taxable", 0), ("VAT", 1)) if self.rows[i] != self.recorded[i]]
+        return f"{what}: its amount rows do not add up to the {whose}'s totals ({'; '.join(parts)})"
+
+
+class ReconciliationError(ReportError):
+    """The report does not add up to the ledger; ``differences`` holds every group and order,
+    ``imbalances`` every order whose amount rows do not add up to its recorded totals."""
+
+    def __init__(self, period: str, differences: list[GroupDifference],
+                 imbalances: list[Imbalance] | None = None) -> None:
         self.period = period
         self.differences = differences
-        lines = "\n".join("  " + d.describe() for d in differences)
-        super().__init__(
-            f"the {period} report does not reconcile with the ledger in {len(differences)} "
-            f"group{'s' if len(differences) != 1 else ''} (order currency, to the cent); no file "
-            f"was written:\n{lines}"
-        )
+        self.imbalances = list(imbalances or ())
+        parts = []
+        if differences:
+            parts.append(
+                f"the {period} report does not reconcile with the ledger in {len(differences)} "
+                f"group{'s' if len(differences) != 1 else ''} (order currency, to the cent):\n"
+                + "\n".join("  " + d.describe() for d in differences)
+            )
+        if self.imbalances:
+            n = len(self.imbalances)
+            parts.append(
+                f"the ledger does not add up for {n} order{'s' if n != 1 else ''} of {period} (its amount "
+                "rows differ from the totals it recorded: changed outside levy?):\n"
+                + "\n".join("  " + i.describe() for i in self.imbalances)
+            )
+        super().__init__("\n".join(parts) + "\nno file was written")
 
     @property
     def order_ids(self) -> list[str]:
-        return sorted({o.order_id for d in self.differences for o in d.orders})
+        return sorted({o.order_id for d in self.differences for o in d.orders}
+                      | {i.order_id for i in self.imbalances})
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,8 +204,10 @@ def reconcile(report: MonthlyReport, ledger: LedgerTotals, lines: LinesOrders) -
     """Check the report against the ledger's totals; explain any difference order by order.
 
     Raises:
-        ReconciliationError: a group differs in taxable amount, VAT or orders.
+        ReconciliationError: a group differs in taxable amount, VAT or orders, or the ledger's
+            amount rows do not add up to its recorded totals for an order of the report.
     """
+    imbalances = _imbalances(report, ledger)
     ours = report_totals(report)
     theirs = _ledger_frame(ledger, report.period, set(report.schemes))
     merged = ours.merge(theirs, on=list(GROUP), how="outer", suffixes=("_report", "_ledger"), indicator=False)
@@ -174,13 +229,29 @@ def reconcile(report: MonthlyReport, ledger: LedgerTotals, lines: LinesOrders) -
         )
         diff.orders = _explain(report.period, group, ledger, lines)
         differences.append(diff)
-    if differences:
-        raise ReconciliationError(report.period, differences)
+    if differences or imbalances:
+        raise ReconciliationError(report.period, differences, imbalances)
     totals: dict[tuple[str, str], tuple[int, int]] = {}
     for r in ours.itertuples(index=False):
         net, vat = totals.get((r.scheme, r.currency), (0, 0))
         totals[(r.scheme, r.currency)] = (net + r.net_minor, vat + r.vat_minor)
     return Reconciliation(report.period, len(merged), dict(sorted(totals.items())))
+
+
+def imbalances_of(frame: pd.DataFrame, schemes: set[str] | None = None) -> list[Imbalance]:
+    """The rows of an ``unbalanced(period)`` frame as :class:`Imbalance` (of ``schemes`` only)."""
+    if schemes is not None:
+        frame = frame[frame["scheme"].isin(schemes)]
+    return [
+        Imbalance(str(r.order_id), None if pd.isna(r.refund_id) else str(r.refund_id), str(r.currency),
+                  (int(r.rows_net), int(r.rows_vat)), (int(r.recorded_net), int(r.recorded_vat)))
+        for r in frame.itertuples(index=False)
+    ]
+
+
+def _imbalances(report: MonthlyReport, ledger: LedgerTotals) -> list[Imbalance]:
+    check = getattr(ledger, "unbalanced", None)
+    return imbalances_of(check(report.period), set(report.schemes)) if check is not None else []
 
 
 def _explain(period: str, group: dict[str, str], ledger: LedgerTotals, lines: LinesOrders) -> list[OrderDifference]:

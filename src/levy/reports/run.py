@@ -30,7 +30,9 @@ def make_report(
         period: ``YYYY-MM``.
         fx: the ECB history; default ``levy.fx.default_rates()``.
         schemes: only these schemes (a scheme with no lines gets a nil return).
-        ledger: the ledger's own totals; ``None`` skips the reconciliation.
+        ledger: the ledger's own totals (``levy.ledger.queries.LedgerQueries``, or
+            ``levy.reports.export.SnapshotTotals`` for an export); ``None`` skips the
+            reconciliation, which ``levy report`` never does.
         progress: called with (done, total) as the lines are read.
 
     Raises:
