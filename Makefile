@@ -40,11 +40,12 @@ demo: $(STAMP)
 	$(LEDGER) event AE-2026-183655 dispute   --at 2026-11-04T09:00:00+00:00 --db $(DEMO_DB) || [ $$? -eq 2 ]
 	$(LEDGER) replay AE-2026-050324 --db $(DEMO_DB)
 	$(LEDGER) totals --db $(DEMO_DB)
-	@echo "== monthly returns: September 2026 of the demo ledger, checked against it to the cent before writing"
-	@echo "   (the sample's one September payment is above the EUR 150 limit: the IOSS return is a nil return, still due)"
+	@echo "== monthly returns: September 2026, checked against the ledger to the cent before writing. The sample"
+	@echo "   batch is mostly Oct/Nov 2026, so the ledger also gets the golden Aug-Sep month the tests use"
+	$(LEDGER) commit tests/golden/ledger/paid_orders.jsonl --db $(DEMO_DB) > build/demo-commit-golden.jsonl
 	@rm -rf build/reports
-	$(LEDGER) report --period 2026-09 --scheme EU_IOSS --db $(DEMO_DB) --out build/reports
-	@ls -1 build/reports | sed 's|^|   build/reports/|'
+	$(LEDGER) report --period 2026-09 --db $(DEMO_DB) --out build/reports
+	@echo "   $$(ls build/reports | wc -l) files in build/reports/ (by-country, corrections, by-currency CSV per scheme; xlsx; parquet; PNG)"
 	@echo "== October 2026 converts at the ECB rate of Monday 2026-11-02 (Art. 366(2)); with the packaged history"
 	@echo "   alone (it ends 2026-10-30) the report stops, exit 1, naming the day and the levy fx fix; nothing written"
 	LEVY_DATA_DIR=$(CURDIR)/build/demo-fx-none $(LEDGER) report --period 2026-10 --db $(DEMO_DB) --out build/reports/2026-10 || [ $$? -eq 1 ]
