@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench clean examples
+.PHONY: demo test bench clean examples notebooks
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,11 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# Compliance review notebooks, executed on a fresh sample ledger and written as HTML (code
+# hidden) for reviewers: build/notebooks/*.html. The tests execute the same notebooks.
+notebooks: $(STAMP)
+	$(BIN)/python -m levy.review html --out build/notebooks
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_quote.py
