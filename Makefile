@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench clean examples notebooks
+.PHONY: demo test bench bench-ledger bench-reports bench-service clean examples notebooks
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,16 @@ notebooks: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_quote.py
+
+bench-ledger: $(STAMP)
+	$(BIN)/python benchmarks/bench_ledger.py
+
+bench-reports: $(STAMP)
+	$(BIN)/python -m pip install --quiet --group bench
+	$(BIN)/python benchmarks/bench_reports.py
+
+bench-service: $(STAMP)
+	$(BIN)/python benchmarks/bench_service.py
 
 examples: $(STAMP)
 	$(BIN)/python scripts/make_examples.py
