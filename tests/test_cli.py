@@ -107,3 +107,30 @@ def test_bad_rates_dir_is_reported(tmp_path, order_file):
                             env={"LEVY_RATES_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"})
     assert result.returncode == 1
     assert "cannot load reference data" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_json_lines_opening_with_a_bad_line_still_answer_line_by_line():
+    lines = "not json\n" + json.dumps(build_order(order_id="B-2")) + "\n"
+    result = run("quote", "-", stdin=lines)
+    assert result.returncode == 2
+    out = [json.loads(l) for l in result.stdout.splitlines()]
+    assert out[0] == {"order_id": None, "error": {"code": "INVALID_ORDER", "fields": [{"loc": "(order)", "msg": "is not valid JSON"}]}}
+    assert out[1]["order_id"] == "B-2" and out[1]["collect"] is True
+
+
+def test_large_batch_over_worker_processes_matches_one_process(tmp_path):
+    examples = [json.loads(l) for l in (Path(__file__).resolve().parents[1] / "examples" / "orders.jsonl").read_text().splitlines() if l.strip()]
+    lines = []
+    for i in range(9000):  # above levy.cli.PARALLEL_FROM_LINES
+        order = dict(examples[i % len(examples)], order_id=f"P-{i:05d}")
+        lines.append(json.dumps(order))
+    lines[5000] = '{"order_id": "P-BAD", "lines": []}'
+    path = tmp_path / "batch.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    parallel = run("quote", "--jobs", "2", str(path))
+    serial = run("quote", "--jobs", "1", str(path))
+    assert parallel.returncode == serial.returncode == 2
+    assert parallel.stdout == serial.stdout
+    out = parallel.stdout.splitlines()
+    assert len(out) == 9000 and json.loads(out[5000])["order_id"] == "P-BAD"
+    assert json.loads(out[8999])["order_id"] == "P-08999"

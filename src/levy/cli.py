@@ -50,44 +50,85 @@ def _read_input(source: str) -> bytes:
 
 
 def _split_orders(data: bytes) -> tuple[bool, list[bytes]]:
-    """One JSON object (pretty or not), or JSON lines. Returns (single, payloads)."""
-    stripped = data.strip()
-    if not stripped:
+    """One JSON object (pretty or not), or JSON lines. Returns (single, payloads).
+
+    JSON lines when the first non-blank line is a complete JSON object by itself and more lines
+    follow; otherwise the whole input is one order (a pretty-printed object spans lines). Only
+    the first line is parsed here: a 100,000-line batch is not parsed twice.
+    """
+    lines = [line for line in data.splitlines() if line.strip()]
+    if not lines:
         return False, []
-    try:
-        value = json.loads(stripped)
-    except ValueError:
-        value = None
-    if isinstance(value, dict):
-        return True, [stripped]
-    return False, [line for line in data.splitlines() if line.strip()]
+    if len(lines) > 1:
+        try:
+            first = json.loads(lines[0])
+        except ValueError:
+            first = None
+        if not isinstance(first, dict):
+            try:  # a pretty-printed object, or JSON lines opening with a bad line?
+                whole = json.loads(data)
+            except ValueError:
+                whole = None
+            if isinstance(whole, dict):
+                return True, [data.strip()]
+    return len(lines) == 1, lines
+
+
+_WORKER_ENGINE = None
+"""The Engine a forked batch worker inherits from the parent (loaded once, before the fork)."""
+PARALLEL_FROM_LINES = 8192
+"""Batches at least this long are split over worker processes (one per core)."""
+CHUNK_LINES = 2048
+
+
+def _quote_chunk(payloads: list[bytes], indent: int | None = None, engine=None) -> tuple[str, int]:
+    """Decisions (or error objects) for a chunk of orders, one JSON text per order, in order."""
+    engine = engine or _WORKER_ENGINE
+    chunks: list[str] = []
+    failed = 0
+    for payload in payloads:
+        try:
+            decision = engine.quote(payload)
+        except InvalidOrder as exc:
+            failed += 1
+            chunks.append(json.dumps(exc.body(), indent=indent, ensure_ascii=False,
+                                     separators=None if indent else (",", ":")))
+        else:
+            chunks.append(decision.model_dump_json(indent=indent))
+    return "\n".join(chunks) + "\n", failed
+
+
+def _quote_batches(engine, payloads: list[bytes], indent: int | None, jobs: int):
+    """Yield (text, failed) per chunk, in input order; forked workers share the loaded Engine."""
+    chunks = [payloads[i:i + CHUNK_LINES] for i in range(0, len(payloads), CHUNK_LINES)]
+    if jobs <= 1 or len(payloads) < PARALLEL_FROM_LINES or indent is not None:
+        for chunk in chunks:
+            yield _quote_chunk(chunk, indent, engine)
+        return
+    import multiprocessing
+
+    global _WORKER_ENGINE
+    _WORKER_ENGINE = engine  # inherited by the forked workers: no reload per process
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        yield from pool.imap(_quote_chunk, chunks)
 
 
 @app.command()
 def quote(
     source: Annotated[str, typer.Argument(metavar="ORDER.json|ORDERS.jsonl|-", help="an order, JSON lines of orders, or - for standard input")],
     pretty: Annotated[bool, typer.Option("--pretty", help="indent the JSON output")] = False,
+    jobs: Annotated[int, typer.Option("--jobs", min=0, help="worker processes for large batches (0: one per core)")] = 0,
 ) -> None:
     """Decide orders: one decision (or error object) per order, in order."""
+    import os
+
     engine = _engine()
-    single, payloads = _split_orders(_read_input(source))
-    indent = 2 if pretty else None
+    _, payloads = _split_orders(_read_input(source))
     out = sys.stdout
     failed = 0
-    chunks: list[str] = []
-    for payload in payloads:
-        try:
-            decision = engine.quote(payload)
-        except InvalidOrder as exc:
-            failed += 1
-            chunks.append(json.dumps(exc.body(), indent=indent, ensure_ascii=False, separators=None if pretty else (",", ":")))
-        else:
-            chunks.append(decision.model_dump_json(indent=indent))
-        if len(chunks) >= 512:
-            out.write("\n".join(chunks) + "\n")
-            chunks.clear()
-    if chunks:
-        out.write("\n".join(chunks) + "\n")
+    for text, chunk_failed in _quote_batches(engine, payloads, 2 if pretty else None, jobs or os.cpu_count() or 1):
+        out.write(text)
+        failed += chunk_failed
     out.flush()
     if failed:
         raise typer.Exit(EXIT_INVALID)
