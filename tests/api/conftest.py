@@ -55,6 +55,11 @@ class LiveServer:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    @property
+    def ledger(self) -> Path:
+        """The SQLite file the server was started on (``--db``)."""
+        return self.keys_file.parent / "ledger.db"
+
     def stop(self) -> int:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)
@@ -128,25 +133,10 @@ def live_server():
     return start_server
 
 
-REPORT_PERIOD = "2026-09"
-
-
 @pytest.fixture(scope="session")
-def report_lines(tmp_path_factory) -> Path:
-    """A ``levy export`` directory: 3,000 synthetic collection lines of September 2026."""
-    import pyarrow as pa
-
-    from levy.reports.export import write_lines
-    from levy.reports.synthetic import synthetic_batches
-
-    out = tmp_path_factory.mktemp("report-lines")
-    write_lines(pa.concat_tables(list(synthetic_batches(3000, REPORT_PERIOD, seed=6))), out)
-    return out
-
-
-@pytest.fixture(scope="session")
-def server(tmp_path_factory, report_lines) -> LiveServer:
-    live = start_server(tmp_path_factory.mktemp("levy-serve"), env={"LEVY_REPORT_LINES": str(report_lines)})
+def server(tmp_path_factory) -> LiveServer:
+    """The shared server; its reports read its own ledger (the default source)."""
+    live = start_server(tmp_path_factory.mktemp("levy-serve"))
     yield live
     assert live.stop() == 0, live.log()[-3000:]
 

@@ -160,7 +160,7 @@ def test_period_end_is_the_last_calendar_day(period, last):
     assert period_end(period) == last
 
 
-@pytest.mark.parametrize("period", ["2026-9", "2026-13", "26-09", ""], ids=["one-digit", "month-13", "short-year", "empty"])
+@pytest.mark.parametrize("period", ["2026-9", "2026-13", "26-09", "", "0000-01"], ids=["one-digit", "month-13", "short-year", "empty", "year-0"])
 def test_a_period_not_written_yyyy_mm_is_refused(period):
     with pytest.raises(ReportError, match="YYYY-MM"):
         build_report(aggregate_frame(make_lines(sale("A", 100, 19))), period, RATES)

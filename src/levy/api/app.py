@@ -223,8 +223,8 @@ def create_app(
         keys: the accepted keys (default: ``LEVY_API_KEYS`` / ``LEVY_API_KEYS_FILE``).
         db_url: the ledger's database (SQLAlchemy URL or SQLite path; default: as ``levy commit``,
             ``LEVY_DATABASE_URL`` or ``levy.db``), for the order endpoints.
-        report_source: where reports read collection lines (default: ``LEVY_REPORT_LINES``, a
-            ``levy export`` directory).
+        report_source: where reports read collection lines (default: the ``levy export``
+            directory ``LEVY_REPORT_LINES`` names, else the ledger of ``db_url``).
         max_body: the request body limit in bytes.
 
     Raises:
@@ -291,7 +291,7 @@ def create_app(
     )
 
     add_order_routes(app, require, ledger, metrics)
-    add_report_route(app, require, report_source or source_from_env(), engine.fx)
+    add_report_route(app, require, report_source or source_from_env(ledger), engine.fx)
 
     @app.get("/healthz", tags=["operations"], summary="Liveness and the loaded reference data",
              response_model=Health)

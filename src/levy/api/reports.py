@@ -5,59 +5,131 @@ Directive Art. 369t), for one scheme and one month: the by-country table, as JSO
 ``Accept: text/csv``, as the very CSV text of ``S-P-by-country.csv``. Amounts are strings, in
 the scheme's filing currency (``taxable_amount_eur``, ``vat_amount_eur`` for the EU schemes).
 
-Where the collection lines come from is a ``ReportSource``: the ledger's database when the
-service has one, or a ``levy export`` Parquet directory (``LEVY_REPORT_LINES``). pandas loads
-with the first report, in a worker thread, so quotes never wait on it.
+Where the collection lines come from is a ``ReportSource``:
+
+* the service's own ledger (``--db``, ``LEVY_DATABASE_URL``, ``levy.db``), by default: the
+  month is read as ``levy report --db`` reads it (``levy.reports.ledger.open_month``: the lines
+  and the ledger's own totals in one read transaction);
+* a ``levy export`` Parquet directory when ``LEVY_REPORT_LINES`` names one: the lines are
+  checked against the ledger totals the export saved beside them
+  (``levy.reports.export.SnapshotTotals``), as ``levy report --from-parquet`` does.
+
+Either way the report is reconciled with the ledger to the cent before it is served
+(``levy.reports.reconcile``): a difference is refused with 409 ``RECONCILIATION_FAILED`` naming
+the groups and the orders that explain it, never served as figures to file. A month without
+collections for the scheme is a nil return (no rows, zero totals). pandas loads with the first
+report, in a worker thread, so quotes never wait on it.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from decimal import Decimal
-from typing import Any, Protocol
+from pathlib import Path
+from typing import Any, Literal, Protocol
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from levy.api.auth import Role
 from levy.codes import Scheme
-from levy.errors import LevyError
+from levy.errors import FxStoreError, LevyError
+from levy.fx import EcbRates, default_rates
 
 log = logging.getLogger("levy.api")
 ENV_REPORT_LINES = "LEVY_REPORT_LINES"
+RECONCILIATION_FAILED = "RECONCILIATION_FAILED"
+"""``error.code`` of a report that does not add up to the ledger (409)."""
+
+
+class SourceUnavailable(LevyError):
+    """The source cannot give this month's lines reconciled (an export without the month's
+    ledger totals, a database that does not answer): 503."""
 
 
 class ReportSource(Protocol):
-    """Where a month's collection lines come from, and the totals to check them against."""
+    """Where a month's collection lines come from, and the ledger totals to check them against."""
 
-    def lines(self, period: str) -> Any:
-        """A lines source of ``levy.reports.aggregate`` (``FrameLines``, ``ParquetLines``)."""
+    name: str
+    """``ledger`` or ``parquet``: said in the report's body (``source``)."""
 
-    def ledger_totals(self) -> Any | None:
-        """``levy.reports.reconcile.LedgerTotals``, or None when there is nothing to check against."""
+    def month(self, period: str) -> AbstractContextManager[tuple[Any, Any]]:
+        """``(lines, totals)`` for one month: a lines source of ``levy.reports.aggregate``
+        (``LedgerLines``, ``ParquetLines``) and ``levy.reports.reconcile.LedgerTotals``.
+
+        Raises:
+            SourceUnavailable: the month cannot be read, or not checked.
+        """
+
+
+class LedgerSource:
+    """The service's ledger, read as ``levy report --db`` reads it.
+
+    Args:
+        ledger: the open ``levy.ledger.Ledger`` the order endpoints write to (this source never
+            closes it).
+    """
+
+    name = "ledger"
+
+    def __init__(self, ledger) -> None:
+        self.ledger = ledger
+
+    @contextmanager
+    def month(self, period: str) -> Iterator[tuple[Any, Any]]:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from levy.reports.ledger import open_month
+
+        try:
+            # One read transaction for the lines and the totals: orders committed while the
+            # report runs change neither (levy.ledger.queries.reading).
+            with open_month(self.ledger) as (lines, totals):
+                yield lines, totals
+        except SQLAlchemyError as exc:
+            # The driver's message (host, SQL) goes to the log, not to the caller.
+            log.error("report %s: cannot read the ledger: %s", period, exc)
+            raise SourceUnavailable(
+                "cannot read the ledger now (the database did not answer): the service log has "
+                "the details") from exc
 
 
 class ParquetSource:
-    """Collection lines exported by ``levy export`` (a partitioned Parquet directory)."""
+    """Collection lines exported by ``levy export`` (a partitioned Parquet directory), checked
+    against the ledger totals the export saved with them (``_ledger/period=P/``)."""
 
-    def __init__(self, path: str) -> None:
-        self.path = path
+    name = "parquet"
 
-    def lines(self, period: str) -> Any:
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = Path(path)
+
+    @contextmanager
+    def month(self, period: str) -> Iterator[tuple[Any, Any]]:
         from levy.reports.aggregate import ParquetLines
+        from levy.reports.export import SnapshotMissing, SnapshotTotals
 
-        return ParquetLines(self.path)
+        totals = SnapshotTotals(self.path)
+        try:
+            totals.manifest(period)  # refuse an export without the month's totals before reading it
+        except SnapshotMissing:
+            # A month that was never exported is not a month without collections: no nil return.
+            raise SourceUnavailable(
+                f"{ENV_REPORT_LINES}={self.path} holds no ledger totals for {period} to check the "
+                f"report against: export the month with `levy export --period {period} --out "
+                f"{self.path}`, or unset {ENV_REPORT_LINES} to report from the ledger itself"
+            ) from None
+        yield ParquetLines(self.path), totals
 
-    def ledger_totals(self) -> None:
-        return None
 
-
-def source_from_env() -> ReportSource | None:
+def source_from_env(ledger) -> ReportSource:
+    """The Parquet export ``LEVY_REPORT_LINES`` names, else the service's ``ledger``."""
     path = os.environ.get(ENV_REPORT_LINES)
-    return ParquetSource(path) if path else None
+    return ParquetSource(path) if path else LedgerSource(ledger)
 
 
 class ReportTotals(BaseModel):
@@ -74,12 +146,105 @@ class ByCountryReport(BaseModel):
 
     scheme: str
     period: str
-    currency: str
-    """The filing currency: the amount columns are ``taxable_amount_<currency>`` and ``vat_amount_<currency>``."""
-    reconciled: bool
-    """Whether the report was checked against the ledger's own totals, to the cent."""
+    currency: str = Field(description="The filing currency: the amount columns are "
+                                      "taxable_amount_<currency> and vat_amount_<currency>")
+    source: Literal["ledger", "parquet"] = Field(
+        description="Where the collection lines were read: the service's ledger, or the levy export "
+                    "named by LEVY_REPORT_LINES")
+    reconciled: bool = Field(
+        description="Checked against the ledger's own totals (for an export: the totals saved with "
+                    "it), to the cent in the order currencies. Always true: a report that does not "
+                    "reconcile is refused with 409 RECONCILIATION_FAILED")
     rows: list[dict[str, str | int]]
     totals: ReportTotals
+
+
+# --- 409: the report does not add up to the ledger ----------------------------------------
+
+
+class Amounts(BaseModel):
+    """Minor units shown as the order currency writes them (``"16.12"``, JPY ``"7500"``)."""
+
+    taxable: str
+    vat: str
+
+
+class GroupAmounts(Amounts):
+    orders: int
+
+
+class GroupDifferenceBody(BaseModel):
+    """One (scheme, original period, country, rate, order currency) group that differs."""
+
+    scheme: str
+    original_period: str
+    tax_country: str
+    rate_percent: str
+    currency: str
+    report: GroupAmounts
+    ledger: GroupAmounts
+    orders: list[str] = Field(description="The orders whose lines explain the difference")
+
+
+class ImbalanceBody(BaseModel):
+    """An order (or a refund of it) whose amount rows differ from the totals the ledger recorded."""
+
+    order_id: str
+    refund_id: str | None
+    currency: str
+    rows: Amounts
+    recorded: Amounts
+
+
+class ReconciliationDetail(BaseModel):
+    code: Literal["RECONCILIATION_FAILED"]
+    message: str
+    period: str
+    orders: list[str] = Field(description="Every order named below, sorted")
+    groups: list[GroupDifferenceBody]
+    imbalances: list[ImbalanceBody]
+
+
+class ReconciliationProblem(BaseModel):
+    """The report does not add up to the ledger: nothing is served to file from."""
+
+    error: ReconciliationDetail
+
+
+def reconciliation_problem(exc) -> JSONResponse:
+    """409 ``RECONCILIATION_FAILED`` naming every group and order of a
+    ``levy.reports.reconcile.ReconciliationError``.
+
+    409 and not 500: the service works and the request is right, but the ledger's current state
+    (a row changed behind its back, an export that lost a line) conflicts with the report; the
+    body says which orders to look at, and the same request answers 200 once they are fixed.
+    """
+    from levy.ledger.amounts import from_minor
+    from levy.money import minor_units
+
+    def amounts(pair: tuple[int, ...], currency: str) -> dict[str, Any]:
+        digits = minor_units(currency)
+        return {"taxable": format(from_minor(int(pair[0]), digits), "f"),
+                "vat": format(from_minor(int(pair[1]), digits), "f")}
+
+    groups = []
+    for diff in exc.differences:
+        currency = diff.group["currency"]
+        groups.append({
+            **{k: str(v) for k, v in diff.group.items()},
+            "report": {**amounts(diff.report, currency), "orders": int(diff.report[2])},
+            "ledger": {**amounts(diff.ledger, currency), "orders": int(diff.ledger[2])},
+            "orders": [o.order_id for o in diff.orders],
+        })
+    imbalances = [{"order_id": i.order_id, "refund_id": i.refund_id, "currency": i.currency,
+                   "rows": amounts(i.rows, i.currency), "recorded": amounts(i.recorded, i.currency)}
+                  for i in exc.imbalances]
+    # The library's message ends with the command line's "no file was written".
+    message = str(exc).removesuffix("\nno file was written")
+    return JSONResponse({"error": {
+        "code": RECONCILIATION_FAILED, "message": message, "period": exc.period,
+        "orders": exc.order_ids, "groups": groups, "imbalances": imbalances,
+    }}, status_code=409)
 
 
 def _cell(value: Any) -> str | int:
@@ -126,12 +291,23 @@ def wants_csv(accept: str | None) -> bool | None:
     return None if best is None else best[2]
 
 
-def add_report_route(app: FastAPI, require, source: ReportSource | None, fx: Any) -> None:
-    """Register ``GET /v1/reports/{scheme}/{period}`` (role finance)."""
+def add_report_route(app: FastAPI, require, source: ReportSource, fx: EcbRates) -> None:
+    """Register ``GET /v1/reports/{scheme}/{period}`` (role finance), reading ``source``.
+
+    Args:
+        fx: the engine's ECB history. When it is the shared default one (``Engine()``), each
+            report takes the FX store as it is now instead, as ``levy report`` does: a return
+            needs the rate of its period's last day, which usually arrives after the service
+            started, and the fix a 422 names (``levy fx update``) must work without a restart.
+    """
     from levy.api.app import problem
 
     finance = require(Role.FINANCE)
     schemes = ", ".join(s.value for s in Scheme)
+    follow_store = fx is default_rates()
+
+    def rates() -> EcbRates:
+        return default_rates() if follow_store else fx  # cached per store version: cheap
 
     async def report(request: Request, scheme: str, period: str) -> Response:
         await finance(request)
@@ -140,17 +316,21 @@ def add_report_route(app: FastAPI, require, source: ReportSource | None, fx: Any
         csv = wants_csv(request.headers.get("accept"))
         if csv is None:
             return problem(406, "this report is served as application/json or text/csv")
-        if source is None:
-            return problem(503, "no collection lines to report on: start levy serve with --db "
-                                "(the ledger) or set LEVY_REPORT_LINES to a levy export directory")
         try:
-            body, text = await run_in_threadpool(_build, source, scheme, period, fx)
+            check_period(period)
+            body, text = await run_in_threadpool(_build, source, scheme, period, rates)
+        except (SourceUnavailable, FxStoreError) as exc:  # the service's data, not the request
+            log.warning("report %s %s: %s", scheme, period, exc)
+            return problem(503, str(exc))
         except LevyError as exc:
             from levy.reports.reconcile import ReconciliationError
 
             if isinstance(exc, ReconciliationError):
-                log.error("report %s %s does not reconcile: %s", scheme, period, exc)
-                return problem(500, f"the report does not add up to the ledger: {exc}")
+                log.error("report %s %s does not reconcile with the ledger: orders %s",
+                          scheme, period, ", ".join(exc.order_ids) or "none found")
+                return reconciliation_problem(exc)
+            # Not a YYYY-MM month, or no ECB rate for its last day yet (the message names the
+            # day and the `levy fx` command that fetches it).
             return problem(422, str(exc))
         if csv:
             return Response(text, media_type="text/csv; charset=utf-8", headers={
@@ -162,17 +342,39 @@ def add_report_route(app: FastAPI, require, source: ReportSource | None, fx: Any
         summary="A month's by-country return of one scheme (JSON, or CSV on Accept: text/csv)",
         response_class=Response,
         responses={
-            200: {"model": ByCountryReport, "description": "The by-country return",
+            200: {"model": ByCountryReport, "description": "The by-country return, reconciled with the "
+                                                           "ledger (a nil return when nothing was collected)",
                   "content": {"text/csv": {"schema": {"type": "string"}}}},
             401: {"model": _problem_model(), "description": "No API key, or one the service does not know"},
             403: {"model": _problem_model(), "description": "The key's role may not call this endpoint"},
             404: {"model": _problem_model(), "description": "No such scheme"},
             406: {"model": _problem_model(), "description": "Neither JSON nor CSV is acceptable to the client"},
-            422: {"model": _problem_model(), "description": "Not a YYYY-MM period, or no ECB rate for its last day yet"},
-            503: {"model": _problem_model(), "description": "The service has no collection lines to report on"},
+            409: {"model": ReconciliationProblem,
+                  "description": "RECONCILIATION_FAILED: the report does not add up to the ledger; "
+                                 "names the groups and the orders that explain it"},
+            422: {"model": _problem_model(),
+                  "description": "Not a YYYY-MM period, or no ECB rate for its last day yet"},
+            503: {"model": _problem_model(),
+                  "description": "The ledger or the FX store cannot be read, or the export "
+                                 "(LEVY_REPORT_LINES) holds no ledger totals for the month"},
         },
         openapi_extra=_secured(Role.FINANCE),
     )
+
+
+def check_period(period: str) -> None:
+    """Refuse anything but a ``YYYY-MM`` month that has a last day (years 1 to 9999).
+
+    Raises:
+        ReportError: ``period '2026-13' is not a month written YYYY-MM``.
+    """
+    from levy.reports.schema import ReportError, parse_period, period_end
+
+    parse_period(period)
+    try:
+        period_end(period)
+    except ValueError as exc:  # "0000-01" fits the pattern, but no calendar has year 0
+        raise ReportError(f"period {period!r} is not a month written YYYY-MM ({exc})") from None
 
 
 def _problem_model():
@@ -187,20 +389,20 @@ def _secured(*roles: Role) -> dict:
     return secured(*roles)
 
 
-def _build(source: ReportSource, scheme: str, period: str, fx: Any) -> tuple[dict, str]:
-    """Make the report (pandas, in a worker thread) and render it both ways."""
+def _build(source: ReportSource, scheme: str, period: str,
+           rates: Callable[[], EcbRates]) -> tuple[dict, str]:
+    """Make the report as ``levy report`` does (pandas, in a worker thread): aggregate, convert,
+    reconcile with the ledger's totals (raises ``ReconciliationError``), then render it both ways."""
     from levy.reports.run import make_report
-    from levy.reports.schema import parse_period
     from levy.reports.writers import table_csv
 
-    parse_period(period)
-    report, checked = make_report(source.lines(period), period, fx=fx, schemes=[scheme],
-                                  ledger=source.ledger_totals())
+    with source.month(period) as (lines, totals):
+        report, checked = make_report(lines, period, fx=rates(), schemes=[scheme], ledger=totals)
     scheme_report = report.schemes[scheme]
     table = scheme_report.by_country
     rows = [{column: _cell(value) for column, value in zip(table.columns, row)}
             for row in table.itertuples(index=False, name=None)]
-    totals = {k: _cell(v) for k, v in scheme_report.totals().items()}
+    sums = {k: _cell(v) for k, v in scheme_report.totals().items()}
     body = {"scheme": scheme, "period": period, "currency": scheme_report.currency,
-            "reconciled": checked is not None, "rows": rows, "totals": totals}
+            "source": source.name, "reconciled": checked is not None, "rows": rows, "totals": sums}
     return body, table_csv(table)

@@ -107,7 +107,10 @@ def parse_period(text: str) -> tuple[int, int]:
     match = PERIOD_PATTERN.fullmatch(text or "")
     if not match:
         raise ReportError(f"period {text!r} is not a month written YYYY-MM")
-    return int(match.group(1)), int(match.group(2))
+    year, month = int(match.group(1)), int(match.group(2))
+    if year < 1:  # there is no year 0: refuse it here rather than crash in date arithmetic
+        raise ReportError(f"period {text!r} is not a month written YYYY-MM")
+    return year, month
 
 
 def period_end(period: str) -> date:
