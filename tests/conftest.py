@@ -49,6 +49,22 @@ def build_order(**changes) -> dict:
 
 
 @pytest.fixture(scope="session")
+def wheel(tmp_path_factory) -> Path:
+    """The project's wheel, built once per test session (packaging tests of rates and ledger)."""
+    import subprocess
+    import sys
+
+    out = tmp_path_factory.mktemp("dist")
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), str(root)],
+        check=True, capture_output=True, timeout=300,
+    )
+    (path,) = out.glob("levy-*.whl")
+    return path
+
+
+@pytest.fixture(scope="session")
 def engine() -> Engine:
     return Engine()
 
