@@ -120,26 +120,29 @@ class LedgerQueries:
             and_(row.c.kind == "shipping", row.c.rate_percent == ZERO_RATE, not_(zero_rated_goods))
         )
 
+    def _collected(self, dl) -> list:
+        """Amount rows of orders the platform collects on, inside the tax base."""
+        return [decisions.c.collect.is_(True), decisions.c.scheme.is_not(None), self._in_base(dl)]
+
+    @staticmethod
+    def _in_group(dl, group: Mapping[str, str]) -> list:
+        """Rows of one report group: scheme, tax country, rate and order currency."""
+        return [
+            decisions.c.scheme == group["scheme"],
+            decisions.c.tax_country == group["tax_country"],
+            dl.c.rate_percent == group["rate_percent"],
+            orders.c.currency == group["currency"],
+        ]
+
     def _sales(self, period: str, group: Mapping[str, str] | None = None):
         """Per order and rate: the collected orders paid in ``period``."""
         first, last = month_bounds(period)
         dl = decision_lines
-        conditions = [
-            decisions.c.collect.is_(True),
-            decisions.c.scheme.is_not(None),
-            orders.c.paid_on >= first,
-            orders.c.paid_on <= last,
-            self._in_base(dl),
-        ]
+        conditions = [*self._collected(dl), orders.c.paid_on >= first, orders.c.paid_on <= last]
         if group is not None:
             if group["original_period"] != period:
                 return None  # sales of the period are their own original period
-            conditions += [
-                decisions.c.scheme == group["scheme"],
-                decisions.c.tax_country == group["tax_country"],
-                dl.c.rate_percent == group["rate_percent"],
-                orders.c.currency == group["currency"],
-            ]
+            conditions += self._in_group(dl, group)
         return (
             select(
                 decisions.c.scheme.label("scheme"),
@@ -174,21 +177,9 @@ class LedgerQueries:
         first, last = month_bounds(period)
         dl, rl = decision_lines, refund_lines
         original = self._month_of(orders.c.paid_on)
-        conditions = [
-            decisions.c.collect.is_(True),
-            decisions.c.scheme.is_not(None),
-            refunds.c.refunded_on >= first,
-            refunds.c.refunded_on <= last,
-            self._in_base(dl),
-        ]
+        conditions = [*self._collected(dl), refunds.c.refunded_on >= first, refunds.c.refunded_on <= last]
         if group is not None:
-            conditions += [
-                decisions.c.scheme == group["scheme"],
-                decisions.c.tax_country == group["tax_country"],
-                dl.c.rate_percent == group["rate_percent"],
-                orders.c.currency == group["currency"],
-                original == group["original_period"],
-            ]
+            conditions += [*self._in_group(dl, group), original == group["original_period"]]
         return (
             select(
                 decisions.c.scheme.label("scheme"),
