@@ -134,6 +134,12 @@ def live_server():
 
 
 @pytest.fixture(scope="session")
+def workers_of():
+    """``worker_pids`` itself: the worker processes of a server's supervisor."""
+    return worker_pids
+
+
+@pytest.fixture(scope="session")
 def server(tmp_path_factory) -> LiveServer:
     """The shared server; its reports read its own ledger (the default source)."""
     live = start_server(tmp_path_factory.mktemp("levy-serve"))

@@ -118,11 +118,11 @@ def test_serve_with_keys_from_the_environment(tmp_path):
         assert proc.wait(timeout=30) == 0
 
 
-def test_workers_restart_and_stop_with_the_supervisor(tmp_path, live_server):
+def test_workers_restart_and_stop_with_the_supervisor(tmp_path, live_server, workers_of):
     """Two workers; one is killed and replaced; a second serve on the port is refused; SIGTERM
     to the supervisor stops every worker."""
     server = live_server(tmp_path)
-    pids = _workers(server)
+    pids = workers_of(server)
     assert len(pids) == 2
     again = run("serve", "--port", server.base_url.rsplit(":", 1)[1], "--workers", "2",
                 "--keys", str(server.keys_file), "--db", str(tmp_path / "other.db"), cwd=tmp_path)
@@ -131,7 +131,7 @@ def test_workers_restart_and_stop_with_the_supervisor(tmp_path, live_server):
     os.kill(pids[0], signal.SIGKILL)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        now = _workers(server)
+        now = workers_of(server)
         if len(now) == 2 and pids[0] not in now:
             break
         time.sleep(0.2)
@@ -144,18 +144,6 @@ def test_workers_restart_and_stop_with_the_supervisor(tmp_path, live_server):
     for pid in now:
         assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
     assert "restarting it" in server.log()
-
-
-def _workers(server) -> list[int]:
-    pids = []
-    for task in Path(f"/proc/{server.proc.pid}/task").iterdir():
-        for pid in (task / "children").read_text().split():
-            try:
-                if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
-                    pids.append(int(pid))
-            except OSError:
-                pass
-    return pids
 
 
 def _age(pid: int) -> float:
