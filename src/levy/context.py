@@ -89,9 +89,6 @@ class OrderContext:
     def excise_skus(self) -> list[str]:
         return [line.sku for line in self.order.lines if line.category in EXCISE_CATEGORIES]
 
-    def skus_in(self, categories: set[str]) -> list[str]:
-        return [line.sku for line in self.order.lines if line.category in categories]
-
     @cached_property
     def rate_rows(self) -> list[RateRow]:
         """The destination's rate row for each line (none for excise lines: never rated)."""

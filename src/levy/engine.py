@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -35,7 +34,7 @@ from levy.models import (
     RateFact,
     ShippingAmounts,
 )
-from levy.money import HUNDRED, ZERO, format_rate, minor_units, quantize_minor, quantum
+from levy.money import HUNDRED, ZERO, format_rate, quantize_minor, quantum
 from levy.ratebook import RateRow, Ratebook
 from levy.regimes import discover
 
@@ -246,8 +245,8 @@ class Engine:
         for line, stated, row in zip(order.lines, ctx.line_stated, rows):
             rate = row.rate_percent
             stated = stated.quantize(q)  # exact: amounts carry at most the minor unit's decimals
-            if inclusive:
-                vat = (stated * rate / (HUNDRED + rate)).quantize(q, ROUND_HALF_UP)
+            if inclusive:  # the same extraction the threshold tests used (OrderContext.line_nets)
+                vat = extract_vat(stated, rate, cur)
                 net = stated - vat
             else:
                 net = stated
@@ -304,9 +303,4 @@ def _shipping(
     return amount, quantize_minor(exact, currency)
 
 
-def decision_json(decision: Decision) -> str:
-    """The decision as the contract's JSON (money as strings), compact."""
-    return decision.model_dump_json()
-
-
-__all__ = ["Engine", "parse_order", "decision_json", "date"]
+__all__ = ["Engine", "parse_order"]

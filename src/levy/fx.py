@@ -441,12 +441,6 @@ class EcbRates:
         """Every day for which the history holds a rate of some currency (reports only)."""
         return frozenset(d for days in self._dates.values() for d in days)
 
-    def cross(self, from_currency: str, to_currency: str, on: date) -> tuple[Decimal, FxRate, FxRate]:
-        """Units of ``from_currency`` per 1 ``to_currency`` (through EUR), with both legs."""
-        leg_from = self.rate(from_currency, on)
-        leg_to = self.rate(to_currency, on)
-        return leg_from.rate / leg_to.rate, leg_from, leg_to
-
     @lru_cache(maxsize=65536)
     def conversion(self, from_currency: str, to_currency: str, on: date) -> Conversion:
         """How to turn an amount in ``from_currency`` into ``to_currency`` on a date (cached)."""

@@ -152,10 +152,6 @@ class Category(StrEnum):
     EXCISE_ALCOHOL = "excise_alcohol"
     EXCISE_TOBACCO = "excise_tobacco"
 
-    @property
-    def is_excise(self) -> bool:
-        return self in EXCISE_CATEGORIES
-
 
 EXCISE_CATEGORIES = frozenset({"excise_alcohol", "excise_tobacco"})
 """Harmonised excise goods: every platform regime excludes them."""
