@@ -1,17 +1,34 @@
 # Two entry points for a fresh machine: `make demo` and `make test`.
-# Each bootstraps .venv from pyproject.toml by itself (no global installs).
+# Each installs exactly the committed lock (uv.lock) into .venv, never a fresh resolution:
+# uv itself comes hash-pinned from requirements/uv.txt into .tools/, then `uv sync --locked`
+# refuses to run when pyproject.toml and uv.lock disagree. `make lock` refreshes the lock on purpose.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+TOOLS  := .tools
+UV     := $(TOOLS)/bin/uv
+# uv must use this machine's Python (never download one) and the project's .venv.
+UV_ENV := UV_PYTHON_DOWNLOADS=never UV_PROJECT_ENVIRONMENT=$(VENV)
 
-.PHONY: demo test bench bench-ledger bench-reports bench-service clean examples notebooks
+.PHONY: demo test lock lock-check bench bench-ledger bench-reports bench-service clean examples notebooks
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
-	$(BIN)/python -m pip install --quiet -e . --group test
+$(UV): requirements/uv.txt
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --no-deps --require-hashes -r requirements/uv.txt
+	touch $(UV)
+
+$(STAMP): $(UV) pyproject.toml uv.lock
+	$(UV_ENV) $(UV) sync --locked --group test --python $(PYTHON)
 	touch $(STAMP)
+
+# Re-resolve on purpose (a dependency change commits pyproject.toml and uv.lock together).
+lock: $(UV)
+	$(UV_ENV) $(UV) lock --python $(PYTHON)
+
+# Fails when pyproject.toml changed and uv.lock did not follow.
+lock-check: $(UV)
+	$(UV_ENV) $(UV) lock --check --python $(PYTHON)
 
 DEMO_DB := build/demo-ledger.db
 LEDGER  := $(BIN)/levy
@@ -65,7 +82,8 @@ bench-ledger: $(STAMP)
 	$(BIN)/python benchmarks/bench_ledger.py
 
 bench-reports: $(STAMP)
-	$(BIN)/python -m pip install --quiet --group bench
+	$(UV_ENV) $(UV) sync --locked --group test --group bench --python $(PYTHON)
+	@rm -f $(STAMP)  # the next make demo/test drops the bench group again
 	$(BIN)/python benchmarks/bench_reports.py
 
 bench-service: $(STAMP)
@@ -75,4 +93,4 @@ examples: $(STAMP)
 	$(BIN)/python scripts/make_examples.py
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .hypothesis
+	rm -rf $(VENV) $(TOOLS) build dist .pytest_cache .hypothesis
