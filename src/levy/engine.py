@@ -68,7 +68,7 @@ def _field_errors(exc: ValidationError) -> list[FieldError]:
     for err in exc.errors(include_url=False):
         loc = ".".join(str(part) for part in err["loc"]) or "(order)"
         kind = err["type"]
-        if kind == "minor_unit":  # one model-level check naming several fields
+        if "fields" in (err.get("ctx") or {}):  # a model-level check naming its fields
             fields.extend(FieldError(f, err["msg"]) for f in err["ctx"]["fields"])
             continue
         if kind == "enum":

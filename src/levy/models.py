@@ -33,7 +33,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from levy.codes import Reason, Scheme
-from levy.money import minor_units
+from levy import currencies
+from levy.money import is_exact_in, minor_units
 
 _DECIMAL_TEXT = re.compile(r"\d+(\.\d+)?")
 MAX_LINES = 1000
@@ -75,11 +76,6 @@ def _alpha2_codes() -> frozenset[str]:
     return frozenset(c.alpha_2 for c in pycountry.countries)
 
 
-@lru_cache(maxsize=1)
-def _currency_codes() -> frozenset[str]:
-    return frozenset(c.alpha_3 for c in pycountry.currencies)
-
-
 def _country(value: str) -> str:
     code = value.upper()
     if code not in _alpha2_codes():
@@ -91,7 +87,7 @@ def _country(value: str) -> str:
 
 def _currency(value: str) -> str:
     code = value.upper()
-    if code not in _currency_codes():
+    if not currencies.is_known(code):
         raise PydanticCustomError(
             "currency", "must be an ISO 4217 currency code, got '{value}'", {"value": value}
         )
@@ -220,13 +216,17 @@ class Order(_In):
     prices_include_vat: StrictBool = False
 
     @model_validator(mode="after")
-    def _minor_units(self) -> Order:
-        # Amounts may not carry more decimals than the currency's minor unit: rounding them
-        # silently would charge a price the seller never set. ``fields`` carries the locations.
+    def _currency_and_minor_units(self) -> Order:
+        # A withdrawn currency (BGN, HRK) prices an order only on the dates it was legal tender.
+        if problem := currencies.currency_problem(self.currency, self.placed_on):
+            raise PydanticCustomError("currency_date", problem, {"fields": ["currency"]})
+        # Amounts may not carry digits beyond the currency's minor unit that change their value:
+        # rounding them silently would charge a price the seller never set. "100.00" JPY is 100
+        # exactly and is accepted; "100.50" JPY is refused. ``fields`` carries the locations.
         digits = minor_units(self.currency)
         bad = [f"lines.{i}.unit_price" for i, line in enumerate(self.lines)
-               if -line.unit_price.as_tuple().exponent > digits]
-        if -self.shipping.as_tuple().exponent > digits:
+               if not is_exact_in(line.unit_price, self.currency)]
+        if not is_exact_in(self.shipping, self.currency):
             bad.append("shipping")
         if bad:
             raise PydanticCustomError(

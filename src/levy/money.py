@@ -11,16 +11,15 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
-from babel.numbers import get_currency_precision
+from levy import currencies
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 
 
-@lru_cache(maxsize=None)
 def minor_units(currency: str) -> int:
-    """Number of decimals of the currency's minor unit, from CLDR via Babel (ISO 4217)."""
-    return get_currency_precision(currency)
+    """Number of decimals of the currency's minor unit, from ISO 4217's own table."""
+    return currencies.minor_units(currency)
 
 
 @lru_cache(maxsize=None)
@@ -32,6 +31,19 @@ def quantum(currency: str) -> Decimal:
 def quantize_minor(amount: Decimal, currency: str) -> Decimal:
     """Round half-up to the currency's minor unit (the contract's only rounding rule)."""
     return amount.quantize(quantum(currency), ROUND_HALF_UP)
+
+
+def is_exact_in(amount: Decimal, currency: str) -> bool:
+    """Whether ``amount`` is a whole number of the currency's minor unit (trailing zeros aside).
+
+    >>> is_exact_in(Decimal("100.00"), "JPY"), is_exact_in(Decimal("100.50"), "JPY")
+    (True, False)
+    >>> is_exact_in(Decimal("59922.00"), "HUF"), is_exact_in(Decimal("1.005"), "EUR")
+    (True, False)
+    """
+    if -amount.as_tuple().exponent <= minor_units(currency):
+        return True
+    return amount == amount.quantize(quantum(currency), ROUND_HALF_UP)
 
 
 def round_cents(amount: Decimal) -> Decimal:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import os
 import re
 from bisect import bisect_right
 from collections import defaultdict
@@ -18,12 +17,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Iterable
 
 import pycountry
 
+from levy import currencies
+from levy.datafiles import default_rates_dir
 from levy.errors import NoRateError, RatesDataError
 from levy.models import RATED_CATEGORIES
 from levy.money import format_rate
@@ -202,16 +202,6 @@ def _check_series(reader: _Reader, key_name: str, series: dict) -> None:
 # --- the book ------------------------------------------------------------------------------
 
 
-def default_rates_dir() -> Path:
-    """``LEVY_RATES_DIR``, else the copy packaged in the wheel, else the repository's ``rates/``."""
-    if env := os.environ.get("LEVY_RATES_DIR"):
-        return Path(env)
-    packaged = resources.files("levy") / "_rates"
-    if packaged.is_dir():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parents[2] / "rates"
-
-
 class Ratebook:
     """The validated reference data, indexed for date lookups."""
 
@@ -266,7 +256,7 @@ class Ratebook:
             if rec["inclusive"] not in ("true", "false"):
                 raise reader.fail(line, "inclusive", "must be true or false")
             currency = rec["currency"]
-            if pycountry.currencies.get(alpha_3=currency) is None:
+            if not currencies.is_known(currency):
                 raise reader.fail(line, "currency", f"{currency!r} is no ISO 4217 currency")
             row = ThresholdRow(
                 scheme=rec["scheme"], name=rec["name"], amount=reader.decimal(line, rec, "amount"),

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 import pycountry
 
+from levy import currencies
 from levy.money import format_rate
 from levy.reports.schema import (
     AMOUNT_COLUMNS,
@@ -230,11 +231,6 @@ def _countries() -> frozenset[str]:
     return frozenset(c.alpha_2 for c in pycountry.countries)
 
 
-@lru_cache(maxsize=1)
-def _currencies() -> frozenset[str]:
-    return frozenset(c.alpha_3 for c in pycountry.currencies)
-
-
 def _canonical_rate(text: str) -> str | None:
     try:
         value = Decimal(text)
@@ -271,7 +267,7 @@ def _validated(agg: pd.DataFrame) -> pd.DataFrame:
           lambda r: f"{r['scheme']!r} has no filing currency in levy.reports.schema.FILING_CURRENCIES")
     check("tax_country", ~agg["tax_country"].isin(_countries()),
           lambda r: f"{r['tax_country']!r} is not an ISO 3166-1 alpha-2 code")
-    check("currency", ~agg["currency"].isin(_currencies()),
+    check("currency", ~agg["currency"].map(currencies.is_known),
           lambda r: f"{r['currency']!r} is not an ISO 4217 code")
     canonical = agg["rate_percent"].map(_canonical_rate)
     check("rate_percent", canonical.isna(), lambda r: f"{r['rate_percent']!r} is not a rate in percent")
