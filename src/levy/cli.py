@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from importlib import metadata
 from collections import Counter, defaultdict
 from datetime import date
 from decimal import Decimal
@@ -19,13 +20,41 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from levy.currencies import ISO_4217_PUBLISHED
 from levy.errors import InvalidOrder, LevyError
+from levy.fx import default_rates
+from levy.ratebook import Ratebook
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Levy: cross-border VAT/GST engine for marketplaces.")
 err_console = Console(stderr=True)
 
 EXIT_INVALID = 2
 EXIT_FAILURE = 1
+
+
+def version_text() -> str:
+    """What ``levy --version`` prints: the package, the rates data and the ECB data's last day."""
+    book = Ratebook()
+    fx = default_rates()
+    return (f"levy {metadata.version('levy')}\n"
+            f"rates {book.version} ({book.rates_dir})\n"
+            f"ECB reference rates to {fx.last_date.isoformat()}\n"
+            f"ISO 4217 table published {ISO_4217_PUBLISHED.isoformat()}")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(version_text())
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[Optional[bool], typer.Option(
+        "--version", callback=_print_version, is_eager=True,
+        help="Print the package version, the rates version and the ECB data's last day.")] = None,
+) -> None:
+    """Levy: cross-border VAT/GST engine for marketplaces."""
 
 
 def _engine():
