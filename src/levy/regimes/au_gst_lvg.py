@@ -51,7 +51,7 @@ def decide(ctx: OrderContext) -> Outcome:
 
     # s.84-79(3)(a) customs value <= AUD 1,000; s.84-83: one consignment above it is taxed at the
     # border, and an order is one consignment.
-    above, facts, threshold = _common.low_value_import(
+    above, facts, found = _common.low_value_import(
         ctx, Scheme.AU_GST_LVG, "au_lvg_threshold_aud", "consignment",
         "GST Act 1999 s.84-79(3)(a) and s.84-83 (consignments <= AUD 1,000 only)", "GST",
     )
@@ -59,6 +59,7 @@ def decide(ctx: OrderContext) -> Outcome:
         return above
 
     # The recipient must be a consumer: an ABN with a GST-registration statement says otherwise.
-    if excluded := _common.buyer_exclusions(ctx, "LCR 2018/1 (recipient not a consumer: ABN and GST registration)", "abn", "ABN"):
+    excluded, found = _common.buyer_exclusions(ctx, "LCR 2018/1 (recipient not a consumer: ABN and GST registration)", "abn", "ABN", found=found)
+    if excluded:
         return excluded
-    return _common.collect(ctx, Scheme.AU_GST_LVG, Reason.DEEMED_SUPPLIER_IMPORT, RULE, facts, "GST", threshold)
+    return _common.collect(ctx, Scheme.AU_GST_LVG, Reason.DEEMED_SUPPLIER_IMPORT, RULE, facts, "GST", found)

@@ -75,8 +75,9 @@ def decide(ctx: OrderContext) -> Outcome:
         )
 
     # No B2B carve-out in Art. 20a: only the buyer's exemption voucher can take the order out.
-    if excluded := _common.exemption_voucher(ctx, "exemption voucher uploaded by the buyer (contract)"):
+    excluded, found = _common.exemption_voucher(ctx, _common.VOUCHER_RULE)
+    if excluded:
         return excluded
     if order.buyer.vat_number:
         facts += f"; the buyer's number {order.buyer.vat_number} does not change this"
-    return _common.collect(ctx, Scheme.CH_PLATFORM, reason, rule, facts, buyer="any buyer")
+    return _common.collect(ctx, Scheme.CH_PLATFORM, reason, rule, facts, found=found, buyer="any buyer")

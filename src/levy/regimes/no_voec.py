@@ -61,7 +61,7 @@ def decide(ctx: OrderContext) -> Outcome:
         return local
 
     # Low-value goods: below NOK 3,000 per item at the point of sale, shipping excluded.
-    above, facts, threshold = _common.low_value_import(
+    above, facts, found = _common.low_value_import(
         ctx, Scheme.NO_VOEC, "voec_item_threshold_nok", "item",
         "merverdiavgiftsloven § 3-1(2) (items below NOK 3,000 only)",
     )
@@ -70,6 +70,7 @@ def decide(ctx: OrderContext) -> Outcome:
 
     # FMVA § 3-1-1: the buyer is presumed a consumer unless the seller knows otherwise; an
     # organisation number is that knowledge (Skatteetaten: "state your organisation number").
-    if excluded := _common.buyer_exclusions(ctx, "FMVA § 3-1-1 (business buyer)", ("mva", "orgnr"), "organisation number"):
+    excluded, found = _common.buyer_exclusions(ctx, "FMVA § 3-1-1 (business buyer)", ("mva", "orgnr"), "organisation number", found=found)
+    if excluded:
         return excluded
-    return _common.collect(ctx, Scheme.NO_VOEC, Reason.DEEMED_SUPPLIER_IMPORT, RULE, facts, threshold=threshold)
+    return _common.collect(ctx, Scheme.NO_VOEC, Reason.DEEMED_SUPPLIER_IMPORT, RULE, facts, found=found)

@@ -54,7 +54,7 @@ def decide(ctx: OrderContext) -> Outcome:
         )
 
     # s.4B(1)(e) with s.10B: each item's estimated customs value <= NZD 1,000.
-    above, facts, threshold = _common.low_value_import(
+    above, facts, found = _common.low_value_import(
         ctx, Scheme.NZ_GST_LVG, "nz_lvg_threshold_nzd", "item",
         "GST Act 1985 s.4B(1)(e) and s.10B (items <= NZD 1,000 only)", "GST",
     )
@@ -62,6 +62,7 @@ def decide(ctx: OrderContext) -> Outcome:
         return above
 
     # s.8BB: a recipient who gives its registration number is a registered person.
-    if excluded := _common.buyer_exclusions(ctx, "GST Act 1985 s.8(3)(ab) and s.8BB (registered recipient)", "ird", "GST (IRD) number"):
+    excluded, found = _common.buyer_exclusions(ctx, "GST Act 1985 s.8(3)(ab) and s.8BB (registered recipient)", "ird", "GST (IRD) number", found=found)
+    if excluded:
         return excluded
-    return _common.collect(ctx, Scheme.NZ_GST_LVG, Reason.DEEMED_SUPPLIER_IMPORT, RULE, facts, "GST", threshold)
+    return _common.collect(ctx, Scheme.NZ_GST_LVG, Reason.DEEMED_SUPPLIER_IMPORT, RULE, facts, "GST", found)

@@ -47,7 +47,7 @@ def decide(ctx: OrderContext) -> Outcome:
         return local
 
     # s.18A entry value <= SGD 400 per item, transport and insurance to Singapore excluded.
-    above, facts, threshold = _common.low_value_import(
+    above, facts, found = _common.low_value_import(
         ctx, Scheme.SG_GST_LVG, "sg_lvg_threshold_sgd", "item",
         "GST Act 1993 (Singapore) s.18A (items <= SGD 400 only)", "GST",
     )
@@ -55,6 +55,7 @@ def decide(ctx: OrderContext) -> Outcome:
         return above
 
     # IRAS: the OVR covers B2C; a GST-registered buyer accounts by reverse charge.
-    if excluded := _common.buyer_exclusions(ctx, "GST Act 1993 (Singapore): reverse charge by GST-registered buyers", "uen", "GST registration number (UEN)"):
+    excluded, found = _common.buyer_exclusions(ctx, "GST Act 1993 (Singapore): reverse charge by GST-registered buyers", "uen", "GST registration number (UEN)", found=found)
+    if excluded:
         return excluded
-    return _common.collect(ctx, Scheme.SG_GST_LVG, Reason.DEEMED_SUPPLIER_IMPORT, RULE, facts, "GST", threshold)
+    return _common.collect(ctx, Scheme.SG_GST_LVG, Reason.DEEMED_SUPPLIER_IMPORT, RULE, facts, "GST", found)
