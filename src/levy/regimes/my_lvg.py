@@ -29,9 +29,20 @@ from __future__ import annotations
 from levy.codes import Reason, Scheme
 from levy.context import OrderContext, Outcome
 from levy.regimes import _common
+from levy.regimes._unit import BuyerId, END_OF_NEXT_MONTH, FilingFacts
 
 REGIME = "my_lvg"
-SCHEMES = (Scheme.MY_LVG,)
+FILINGS = {
+    "MY_LVG": FilingFacts(
+        "quarter", "MYR", END_OF_NEXT_MONTH,
+        "no LVG rule found: Levy converts at ECB rates crossed through the euro",
+        "Sales Tax Act 2018 Part IVA (LVG) and Sales Tax (Low Value Goods) Regulations: three-month taxable period, return by the end of the following month",
+    ),
+}
+THRESHOLDS = (("MY_LVG", "my_lvg_threshold_myr"),)
+BUYER_ID = BuyerId((), "SST number")
+"""No business-buyer exclusion was found, and python-stdnum has no Malaysian SST number."""
+SCHEMES = tuple(Scheme(code) for code in FILINGS)
 
 RULE = "Sales Tax Act 2018 (LVG) and P.U.(A) 403/2023 (online marketplace operator)"
 
