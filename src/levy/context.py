@@ -19,7 +19,7 @@ from levy._lazy import cached_property
 import pycountry
 
 from levy.codes import Reason, Scheme, WarningCode
-from levy.fx import EcbRates
+from levy.fx import Conversion, EcbRates
 from levy.identifiers import ExemptionCheck, NumberCheck, check_exemption, check_vat_number
 from levy.models import EXCISE_CATEGORIES, Order, ThresholdFact
 from levy.money import HUNDRED, quantize_minor, round_cents
@@ -188,9 +188,10 @@ class OrderContext:
 
     def threshold(
         self, scheme: Scheme, name: str, value: Decimal, basis: str = "consignment",
-        found: Findings = NOTHING_FOUND,
+        found: Findings = NOTHING_FOUND, conversion: Conversion | None = None,
     ) -> Findings:
-        """Test ``value`` (order currency) against a threshold row, converting at the ECB rate.
+        """Test ``value`` (order currency) against a threshold row, converting at the ECB rate,
+        or at ``conversion`` where the regime's law names another rate (Chile's observed dollar).
 
         Returns:
             ``found`` with the fact tested as its ``threshold`` (``.threshold.within`` says
@@ -203,7 +204,7 @@ class OrderContext:
             converted, fx_rate, fx_date, fx_source = round_cents(value), None, None, None
             fx_legs = ()
         else:
-            conv = self.fx.conversion(self.currency, row.currency, self.on)
+            conv = conversion or self.fx.conversion(self.currency, row.currency, self.on)
             converted = round_cents(value * conv.factor)
             fx_rate, fx_date, fx_source, fx_legs = conv.cross_text, conv.on, conv.source, conv.legs
             stale = conv.stale
@@ -251,7 +252,8 @@ def describe_threshold(fact: ThresholdFact, currency: str) -> str:
     limit = f"{fact.limit_currency} {fact.limit}"
     if fact.fx_rate is None:
         return f"{fact.limit_currency} {fact.converted_value} ({sign} {limit})"
+    rate_name = "Central Bank of Chile observed dollar" if (fact.fx_source or "").startswith("Banco Central de Chile") else "ECB rate"
     return (
-        f"{fact.limit_currency} {fact.converted_value} ({currency} {fact.value} at the ECB rate of "
+        f"{fact.limit_currency} {fact.converted_value} ({currency} {fact.value} at the {rate_name} of "
         f"{fact.fx_date}, 1 {fact.limit_currency} = {fact.fx_rate} {currency}; {sign} {limit})"
     )
