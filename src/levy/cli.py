@@ -284,6 +284,10 @@ from levy.reports.commands import register as _register_reports  # noqa: E402
 
 _register_reports(app)
 
+from levy.regimes._cli import register as _register_regimes  # noqa: E402  (`levy regimes`)
+
+_register_regimes(app)
+
 
 def main() -> None:  # console script entry point
     app()

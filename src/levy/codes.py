@@ -2,25 +2,50 @@
 
 These enums are the single source of the contract's codes. Renaming or dropping a member breaks
 integrators (``shared/contract.md``); adding one is allowed.
+
+``Scheme`` is derived from the regime modules: each ``levy/regimes/<name>.py`` declares its
+schemes once, as the keys of its ``FILINGS`` mapping, and this module reads those keys from the
+modules' source (without importing them: they import this module). A new regime module is a
+new scheme; nothing here is edited.
 """
 
+import ast
 from enum import StrEnum
+from pathlib import Path
+
+REGIMES_DIR = Path(__file__).with_name("regimes")
 
 
-class Scheme(StrEnum):
-    """The collection scheme under which the platform charges the tax (``collect`` true)."""
+def declared_schemes(regimes_dir: Path = REGIMES_DIR) -> dict[str, str]:
+    """``{scheme code: regime module name}`` from every regime module's ``FILINGS`` keys.
 
-    EU_IOSS = "EU_IOSS"
-    """Imported consignment <= EUR 150 (VAT Directive Art. 14a(1), Art. 369l)."""
-    EU_OSS = "EU_OSS"
-    """Goods already in the EU sold by a seller not established there (Art. 14a(2))."""
-    UK_MARKETPLACE = "UK_MARKETPLACE"
-    NO_VOEC = "NO_VOEC"
-    CH_PLATFORM = "CH_PLATFORM"
-    AU_GST_LVG = "AU_GST_LVG"
-    NZ_GST_LVG = "NZ_GST_LVG"
-    SG_GST_LVG = "SG_GST_LVG"
-    MY_LVG = "MY_LVG"
+    Modules are read in name order, keys in the order written.
+
+    Raises:
+        TypeError: a regime module without a ``FILINGS`` mapping of string keys, or two modules
+            declaring one scheme.
+    """
+    found: dict[str, str] = {}
+    for path in sorted(regimes_dir.glob("[!_]*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        keys = None
+        for node in tree.body:
+            target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else getattr(node, "target", None)
+            if isinstance(target, ast.Name) and target.id == "FILINGS" and isinstance(node.value, ast.Dict):
+                keys = node.value.keys
+        if keys is None or not keys or not all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in keys):
+            raise TypeError(f"regime module {path.name} must declare FILINGS = {{'SCHEME_CODE': FilingFacts(...), ...}}")
+        for key in keys:
+            if key.value in found:
+                raise TypeError(f"scheme {key.value} declared by both {found[key.value]} and {path.stem}")
+            found[key.value] = path.stem
+    return found
+
+
+Scheme = StrEnum("Scheme", {code: code for code in declared_schemes()}, module=__name__)
+Scheme.__doc__ = """The collection scheme under which the platform charges the tax (``collect`` true).
+
+One member per key of a regime module's ``FILINGS`` (``EU_IOSS``, ``EU_OSS``, ``UK_MARKETPLACE``...)."""
 
 
 class Reason(StrEnum):

@@ -2,6 +2,9 @@
 
 The context computes each fact once, lazily: the destination's rate rows, the line nets
 (extracted from tax-inclusive prices when needed), threshold conversions and buyer checks.
+It is read-only: a regime's ``decide`` returns everything it found (the threshold tested, the
+warnings) inside its immutable ``Outcome``, so a decision is a value of the order and the
+reference data alone.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from levy._lazy import cached_property
 import pycountry
 
 from levy.codes import Reason, Scheme, WarningCode
-from levy.fx import EcbRates
+from levy.fx import Conversion, EcbRates
 from levy.identifiers import ExemptionCheck, NumberCheck, check_exemption, check_vat_number
 from levy.models import EXCISE_CATEGORIES, Order, ThresholdFact
 from levy.money import HUNDRED, quantize_minor, round_cents
@@ -37,9 +40,33 @@ class Destination:
     """Name of the special territory, when one matched."""
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
+class Findings:
+    """What the steps of a decision found on the way, kept whatever the outcome.
+
+    Steps pass it along as a value (``noting`` returns a new one); the deciding step puts it
+    into the ``Outcome``.
+    """
+
+    threshold: ThresholdFact | None = None
+    """The last low-value limit tested (the decision's ``facts.threshold``)."""
+    warnings: tuple[WarningCode, ...] = ()
+    """Warning codes in the order they were found, each once."""
+
+    def noting(self, *codes: WarningCode) -> Findings:
+        """These findings with ``codes`` added (each code kept once, first place wins)."""
+        fresh = tuple(c for c in dict.fromkeys(codes) if c not in self.warnings)
+        return Findings(self.threshold, self.warnings + fresh) if fresh else self
+
+
+NOTHING_FOUND = Findings()
+"""The findings of a decision that has tested nothing and noted nothing yet."""
+
+
+@dataclass(frozen=True, slots=True)
 class Outcome:
-    """A regime's answer: the reason, the scheme when collecting, the rule and why."""
+    """A regime's answer, immutable: the reason, the scheme when collecting, the rule and why,
+    with the threshold tested and the warnings found on the way."""
 
     reason: Reason
     scheme: Scheme | None
@@ -66,22 +93,35 @@ def country_name(code: str) -> str:
 
 
 class OrderContext:
-    """One order as a regime sees it. Built by the engine; read-only for regimes."""
+    """One order as a regime sees it. Built by the engine; read-only.
+
+    Its lazy facts are computed once and cached; nothing else can be set on it, so two regimes
+    (or two calls) asking the same question get the same answer.
+    """
+
+    order: Order
+    on: date
+    book: Ratebook
+    fx: EcbRates
+    destination: Destination
+    coverage: CoverageRow
+    currency: str
 
     def __init__(
         self, order: Order, book: Ratebook, fx: EcbRates, destination: Destination,
         coverage: CoverageRow,
     ) -> None:
-        self.order = order
-        self.on: date = order.placed_on
-        self.book = book
-        self.fx = fx
-        self.destination = destination
-        self.coverage = coverage
-        self.currency = order.currency
-        self.warnings: list[WarningCode] = []
-        self.threshold_fact: ThresholdFact | None = None
-        """The last threshold tested, kept for the decision's facts whatever the outcome."""
+        # The lazy facts (``cached_property``) also store into ``__dict__``: the only writes.
+        self.__dict__.update(
+            order=order, on=order.placed_on, book=book, fx=fx, destination=destination,
+            coverage=coverage, currency=order.currency,
+        )
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"OrderContext is read-only: a regime returns what it found ({name!r})")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"OrderContext is read-only ({name!r})")
 
     # ---- goods
 
@@ -147,32 +187,41 @@ class OrderContext:
     # ---- thresholds
 
     def threshold(
-        self, scheme: Scheme, name: str, value: Decimal, basis: str = "consignment"
-    ) -> ThresholdFact:
-        """Test ``value`` (order currency) against a threshold row, converting at the ECB rate."""
+        self, scheme: Scheme, name: str, value: Decimal, basis: str = "consignment",
+        found: Findings = NOTHING_FOUND, conversion: Conversion | None = None,
+    ) -> Findings:
+        """Test ``value`` (order currency) against a threshold row, converting at the ECB rate,
+        or at ``conversion`` where the regime's law names another rate (Chile's observed dollar).
+
+        Returns:
+            ``found`` with the fact tested as its ``threshold`` (``.threshold.within`` says
+            whether the value is inside the limit) and ``FX_RATE_STALE`` noted when the ECB rate
+            used is stale.
+        """
         row = self.book.threshold(scheme, name, self.on)
+        stale = False
         if row.currency == self.currency:
             converted, fx_rate, fx_date, fx_source = round_cents(value), None, None, None
             fx_legs = ()
         else:
-            conv = self.fx.conversion(self.currency, row.currency, self.on)
+            conv = conversion or self.fx.conversion(self.currency, row.currency, self.on)
             converted = round_cents(value * conv.factor)
             fx_rate, fx_date, fx_source, fx_legs = conv.cross_text, conv.on, conv.source, conv.legs
-            if conv.stale and WarningCode.FX_RATE_STALE not in self.warnings:
-                self.warnings.append(WarningCode.FX_RATE_STALE)
+            stale = conv.stale
         within = converted <= row.amount if row.inclusive else converted < row.amount
-        self.threshold_fact = ThresholdFact(
+        fact = ThresholdFact(
             name=row.name, limit=row.amount, limit_currency=row.currency, inclusive=row.inclusive,
             basis=basis, value=quantize_minor(value, self.currency), converted_value=converted,
             fx_rate=fx_rate, fx_date=fx_date, fx_source=fx_source, within=within,
             valid_from=row.valid_from, source=row.source, fx_legs=fx_legs,
         )
-        return self.threshold_fact
+        tested = Findings(fact, found.warnings)
+        return tested.noting(WarningCode.FX_RATE_STALE) if stale else tested
 
-    def item_threshold(self, scheme: Scheme, name: str) -> tuple[ThresholdFact, str]:
-        """Test a per-item limit on the dearest unit; returns the fact and that unit's SKU."""
+    def item_threshold(self, scheme: Scheme, name: str, found: Findings = NOTHING_FOUND) -> tuple[Findings, str]:
+        """Test a per-item limit on the dearest unit; returns the findings and that unit's SKU."""
         sku, unit_net = self.dearest_item
-        return self.threshold(scheme, name, unit_net, basis="item"), sku
+        return self.threshold(scheme, name, unit_net, "item", found), sku
 
     # ---- buyer
 
@@ -203,7 +252,8 @@ def describe_threshold(fact: ThresholdFact, currency: str) -> str:
     limit = f"{fact.limit_currency} {fact.limit}"
     if fact.fx_rate is None:
         return f"{fact.limit_currency} {fact.converted_value} ({sign} {limit})"
+    rate_name = "Central Bank of Chile observed dollar" if (fact.fx_source or "").startswith("Banco Central de Chile") else "ECB rate"
     return (
-        f"{fact.limit_currency} {fact.converted_value} ({currency} {fact.value} at the ECB rate of "
+        f"{fact.limit_currency} {fact.converted_value} ({currency} {fact.value} at the {rate_name} of "
         f"{fact.fx_date}, 1 {fact.limit_currency} = {fact.fx_rate} {currency}; {sign} {limit})"
     )

@@ -201,15 +201,15 @@ class Engine:
             rule=outcome.rule,
             tax_area=ctx.destination.tax_area if ctx else None,
             territory=territory,
-            threshold=outcome.threshold or (ctx.threshold_fact if ctx else None),
+            threshold=outcome.threshold,
             rates=list(rates),
             engine_version=ENGINE_VERSION,
             rates_version=self.rates_version,
         )
 
-    def _warnings(self, outcome: Outcome, ctx: OrderContext | None) -> list[str]:
-        codes = list(outcome.warnings) + (ctx.warnings if ctx else [])
-        return [str(c) for c in dict.fromkeys(codes)]
+    @staticmethod
+    def _warnings(outcome: Outcome) -> list[str]:
+        return [str(c) for c in dict.fromkeys(outcome.warnings)]
 
     def _untaxed(self, order: Order, ctx: OrderContext | None, territory: str | None, outcome: Outcome) -> Decision:
         """Nothing collected: amounts are taken as net (contract), rate "0", VAT 0."""
@@ -228,7 +228,7 @@ class Engine:
             explanation=outcome.explanation, tax_country=None, currency=cur, lines=lines,
             shipping=ShippingAmounts(net=shipping, vat=zero, gross=shipping),
             net_total=net_total, vat_total=zero, gross_total=net_total,
-            warnings=self._warnings(outcome, ctx), rates_as_of=order.placed_on,
+            warnings=self._warnings(outcome), rates_as_of=order.placed_on,
             facts=self._facts(outcome, ctx, territory),
         )
 
@@ -268,7 +268,7 @@ class Engine:
             explanation=outcome.explanation, tax_country=ctx.destination.tax_country, currency=cur,
             lines=lines, shipping=ShippingAmounts(ship_net, ship_vat, ship_net + ship_vat),
             net_total=net_total, vat_total=vat_total, gross_total=net_total + vat_total,
-            warnings=self._warnings(outcome, ctx), rates_as_of=ctx.on,
+            warnings=self._warnings(outcome), rates_as_of=ctx.on,
             facts=self._facts(outcome, ctx, ctx.destination.territory, facts.values()),
         )
 

@@ -1,7 +1,9 @@
 """Steps shared by regimes: excluded goods, the buyer's number, the exemption voucher, collect.
 
-Each step returns an ``Outcome`` when it settles the order, or ``None`` to go on; warnings
-found on the way are kept on the context and end up in the decision.
+Each step returns an ``Outcome`` when it settles the order, or ``None`` to go on. Steps that
+find something the decision keeps whatever the outcome (the threshold tested, a warning) take
+the ``Findings`` so far and return them, updated, as a value: nothing is written into the
+context, and the deciding step puts the findings into its ``Outcome``.
 """
 
 from __future__ import annotations
@@ -9,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from levy.codes import Reason, Scheme
-from levy.context import OrderContext, Outcome, country_name, describe_threshold
-from levy.models import ThresholdFact
+from levy.context import NOTHING_FOUND, Findings, OrderContext, Outcome, country_name, describe_threshold
 
 
 def excise_goods(ctx: OrderContext, rule: str, scheme_label: str) -> Outcome | None:
@@ -64,8 +65,9 @@ def imports_only(ctx: OrderContext, regime: str, rule: str, scheme_label: str, t
 
 
 def low_value_import(
-    ctx: OrderContext, scheme: Scheme, name: str, basis: str, rule: str, tax_name: str = "VAT"
-) -> tuple[Outcome | None, str, ThresholdFact]:
+    ctx: OrderContext, scheme: Scheme, name: str, basis: str, rule: str, tax_name: str = "VAT",
+    found: Findings = NOTHING_FOUND,
+) -> tuple[Outcome | None, str, Findings]:
     """Test an imported consignment against the scheme's low-value limit (``thresholds.csv``).
 
     ``basis="consignment"`` tests the intrinsic value (line nets, separately stated transport
@@ -74,76 +76,93 @@ def low_value_import(
     (contract) and gets one decision.
 
     Returns:
-        ``(outcome, facts, threshold)``: ``outcome`` is ``ABOVE_THRESHOLD`` or ``None`` to go on;
-        ``facts`` describes the value tested, with the ECB rate used, for the explanation.
+        ``(outcome, facts, found)``: ``outcome`` is ``ABOVE_THRESHOLD`` or ``None`` to go on;
+        ``facts`` describes the value tested, with the ECB rate used, for the explanation;
+        ``found`` holds the threshold fact and any FX warning.
     """
     if basis == "item":
-        fact, sku = ctx.item_threshold(scheme, name)
-        facts = f"Imported consignment whose dearest item ({sku}, per unit) is worth {describe_threshold(fact, ctx.currency)}"
+        found, sku = ctx.item_threshold(scheme, name, found)
+        facts = f"Imported consignment whose dearest item ({sku}, per unit) is worth {describe_threshold(found.threshold, ctx.currency)}"
     else:
-        fact = ctx.threshold(scheme, name, ctx.intrinsic_value)
-        facts = f"Imported consignment worth {describe_threshold(fact, ctx.currency)}"
-    if fact.within:
-        return None, facts, fact
+        found = ctx.threshold(scheme, name, ctx.intrinsic_value, found=found)
+        facts = f"Imported consignment worth {describe_threshold(found.threshold, ctx.currency)}"
+    if found.threshold.within:
+        return None, facts, found
     return not_collected(
         Reason.ABOVE_THRESHOLD, rule,
         f"{facts}: above the {scheme.value} limit, so import {tax_name} is charged at the border "
         "instead of at checkout.",
-        fact,
-    ), facts, fact
+        found,
+    ), facts, found
 
 
 def business_buyer(
-    ctx: OrderContext, rule: str, id_kind: str | tuple[str, ...] = "vat", id_label: str = "VAT number"
-) -> Outcome | None:
+    ctx: OrderContext, rule: str, id_kind: str | tuple[str, ...] = "vat", id_label: str = "VAT number",
+    found: Findings = NOTHING_FOUND,
+) -> tuple[Outcome | None, Findings]:
     """A buyer number valid for the destination makes it B2B; a doubtful one only warns.
 
     ``id_kind`` may name several stdnum modules tried in turn (Norway: ``("mva", "orgnr")``, the
     ``NO...MVA`` form or the bare organisation number); the first that validates wins.
+
+    Returns:
+        ``(outcome, found)``: ``B2B_VALID_VAT_NUMBER`` or ``None`` to go on, and the findings
+        with the number's warning noted.
     """
     kinds = (id_kind,) if isinstance(id_kind, str) else id_kind
     checks = [ctx.buyer_number(kind) for kind in kinds]
     check = next((c for c in checks if c is not None and c.status == "valid"), checks[0])
     if check is None:
-        return None
+        return None, found
     if check.status == "valid":
         return Outcome(
             Reason.B2B_VALID_VAT_NUMBER, None, rule,
             f"The buyer gave a valid {country_name(ctx.destination.tax_country)} {id_label} "
             f"({check.compact}): a business purchase, the buyer accounts for the tax.",
-        )
+            threshold=found.threshold, warnings=found.warnings,
+        ), found
     if check.warning is not None:
-        ctx.warnings.append(check.warning)
-    return None
+        found = found.noting(check.warning)
+    return None, found
 
 
-def exemption_voucher(ctx: OrderContext, rule: str) -> Outcome | None:
-    """A voucher for the destination covering ``placed_at``'s date exempts the order."""
+def exemption_voucher(ctx: OrderContext, rule: str, found: Findings = NOTHING_FOUND) -> tuple[Outcome | None, Findings]:
+    """A voucher for the destination covering ``placed_at``'s date exempts the order.
+
+    Returns:
+        ``(outcome, found)``: ``EXEMPTION_CERTIFICATE`` or ``None`` to go on, and the findings
+        with the voucher's warning noted.
+    """
     check = ctx.exemption()
     if check is None:
-        return None
+        return None, found
     if check.valid:
         return Outcome(
             Reason.EXEMPTION_CERTIFICATE, None, rule,
             f"The buyer uploaded a tax-exemption voucher for {country_name(ctx.destination.tax_country)} "
             f"in force on {ctx.on} ({check.detail}).",
-        )
-    ctx.warnings.append(check.warning)
-    return None
+            threshold=found.threshold, warnings=found.warnings,
+        ), found
+    return None, found.noting(check.warning)
+
+
+VOUCHER_RULE = "exemption voucher uploaded by the buyer (contract)"
 
 
 def buyer_exclusions(
-    ctx: OrderContext, b2b_rule: str, id_kind: str | tuple[str, ...] = "vat", id_label: str = "VAT number"
-) -> Outcome | None:
+    ctx: OrderContext, b2b_rule: str, id_kind: str | tuple[str, ...] = "vat", id_label: str = "VAT number",
+    found: Findings = NOTHING_FOUND,
+) -> tuple[Outcome | None, Findings]:
     """The two buyer-side exclusions, in order: a valid number, then a voucher."""
-    return business_buyer(ctx, b2b_rule, id_kind, id_label) or exemption_voucher(
-        ctx, "exemption voucher uploaded by the buyer (contract)"
-    )
+    excluded, found = business_buyer(ctx, b2b_rule, id_kind, id_label, found)
+    if excluded:
+        return excluded, found
+    return exemption_voucher(ctx, VOUCHER_RULE, found)
 
 
 def collect(
     ctx: OrderContext, scheme: Scheme, reason: Reason, rule: str, facts: str, tax_name: str = "VAT",
-    threshold=None, tax_shipping: bool = True, buyer: str = "B2C",
+    found: Findings = NOTHING_FOUND, tax_shipping: bool = True, buyer: str = "B2C",
 ) -> Outcome:
     """The platform collects: say what was found and which rule makes it the deemed supplier.
 
@@ -156,9 +175,10 @@ def collect(
         reason, scheme, rule,
         f"{facts}, {buyer}: the platform is the deemed supplier ({rule}) and collects "
         f"{place}'s {tax_name} under {scheme.value}.",
-        threshold=threshold, tax_shipping=tax_shipping,
+        threshold=found.threshold, warnings=found.warnings, tax_shipping=tax_shipping,
     )
 
 
-def not_collected(reason: Reason, rule: str, explanation: str, threshold=None) -> Outcome:
-    return Outcome(reason, None, rule, explanation, threshold=threshold)
+def not_collected(reason: Reason, rule: str, explanation: str, found: Findings = NOTHING_FOUND) -> Outcome:
+    """The platform collects nothing: the reason, the rule, why, and what was found on the way."""
+    return Outcome(reason, None, rule, explanation, threshold=found.threshold, warnings=found.warnings)

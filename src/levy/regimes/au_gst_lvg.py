@@ -33,9 +33,20 @@ from __future__ import annotations
 from levy.codes import Reason, Scheme
 from levy.context import OrderContext, Outcome
 from levy.regimes import _common
+from levy.regimes._unit import BuyerId, DueRule, FilingFacts
 
 REGIME = "au_gst_lvg"
-SCHEMES = (Scheme.AU_GST_LVG,)
+FILINGS = {
+    "AU_GST_LVG": FilingFacts(
+        "quarter", "AUD",
+        DueRule("day 28 of the month after the quarter (28 February for the December quarter)", day=28, by_period_end_month=((12, 2, 28),)),
+        "central-bank or data-vendor rate within 7 days of the agreed price, used consistently (LCR 2018/1; Customs Act s.161J)",
+        "GST Act 1999 s.27-10 (quarterly tax periods) and s.31-8 (due the 28th day of the month after; 28 February for December)",
+    ),
+}
+THRESHOLDS = (("AU_GST_LVG", "au_lvg_threshold_aud"),)
+BUYER_ID = BuyerId(("abn",), "ABN")
+SCHEMES = tuple(Scheme(code) for code in FILINGS)
 
 RULE = "GST Act 1999 s.84-81(3) and s.84-55 (EDP operator)"
 
@@ -51,7 +62,7 @@ def decide(ctx: OrderContext) -> Outcome:
 
     # s.84-79(3)(a) customs value <= AUD 1,000; s.84-83: one consignment above it is taxed at the
     # border, and an order is one consignment.
-    above, facts, threshold = _common.low_value_import(
+    above, facts, found = _common.low_value_import(
         ctx, Scheme.AU_GST_LVG, "au_lvg_threshold_aud", "consignment",
         "GST Act 1999 s.84-79(3)(a) and s.84-83 (consignments <= AUD 1,000 only)", "GST",
     )
@@ -59,6 +70,7 @@ def decide(ctx: OrderContext) -> Outcome:
         return above
 
     # The recipient must be a consumer: an ABN with a GST-registration statement says otherwise.
-    if excluded := _common.buyer_exclusions(ctx, "LCR 2018/1 (recipient not a consumer: ABN and GST registration)", "abn", "ABN"):
+    excluded, found = _common.buyer_exclusions(ctx, "LCR 2018/1 (recipient not a consumer: ABN and GST registration)", BUYER_ID.kinds, BUYER_ID.label, found=found)
+    if excluded:
         return excluded
-    return _common.collect(ctx, Scheme.AU_GST_LVG, Reason.DEEMED_SUPPLIER_IMPORT, RULE, facts, "GST", threshold)
+    return _common.collect(ctx, Scheme.AU_GST_LVG, Reason.DEEMED_SUPPLIER_IMPORT, RULE, facts, "GST", found)

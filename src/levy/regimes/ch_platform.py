@@ -35,9 +35,21 @@ from __future__ import annotations
 from levy.codes import Reason, Scheme
 from levy.context import OrderContext, Outcome, country_name
 from levy.regimes import _common
+from levy.regimes._unit import BuyerId, DueRule, FilingFacts
 
 REGIME = "ch_platform"
-SCHEMES = (Scheme.CH_PLATFORM,)
+FILINGS = {
+    "CH_PLATFORM": FilingFacts(
+        "quarter", "CHF", DueRule("60 days after the period (ESTV: the last day of the second month)", months_after=2),
+        "ESTV monthly average rate or daily selling rate (MWSTV Art. 45)",
+        "MWSTG Art. 35(1)(a) (quarterly settlement period), Art. 71(1) (return within 60 days)",
+    ),
+}
+THRESHOLDS = ()
+"""Art. 20a has no value limit."""
+BUYER_ID = BuyerId((), "UID/VAT number")
+"""Art. 20a has no business-buyer carve-out: no number is checked."""
+SCHEMES = tuple(Scheme(code) for code in FILINGS)
 
 ART_20A = "MWSTG Art. 20a(1)"
 ART_20A_IMPORT = "MWSTG Art. 20a(1) with Art. 7(3) (mail-order import)"
@@ -75,8 +87,9 @@ def decide(ctx: OrderContext) -> Outcome:
         )
 
     # No B2B carve-out in Art. 20a: only the buyer's exemption voucher can take the order out.
-    if excluded := _common.exemption_voucher(ctx, "exemption voucher uploaded by the buyer (contract)"):
+    excluded, found = _common.exemption_voucher(ctx, _common.VOUCHER_RULE)
+    if excluded:
         return excluded
     if order.buyer.vat_number:
         facts += f"; the buyer's number {order.buyer.vat_number} does not change this"
-    return _common.collect(ctx, Scheme.CH_PLATFORM, reason, rule, facts, buyer="any buyer")
+    return _common.collect(ctx, Scheme.CH_PLATFORM, reason, rule, facts, found=found, buyer="any buyer")

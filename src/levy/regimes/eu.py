@@ -19,11 +19,27 @@ References:
 from __future__ import annotations
 
 from levy.codes import Reason, Scheme
-from levy.context import OrderContext, Outcome, country_name, describe_threshold
+from levy.context import NOTHING_FOUND, OrderContext, Outcome, country_name, describe_threshold
 from levy.regimes import _common
+from levy.regimes._unit import BuyerId, END_OF_NEXT_MONTH, FilingFacts
 
 REGIME = "eu"
-SCHEMES = (Scheme.EU_IOSS, Scheme.EU_OSS)
+FILINGS = {
+    "EU_IOSS": FilingFacts(
+        "month", "EUR", END_OF_NEXT_MONTH,
+        "ECB rate of the period's last day, or of the next day it publishes (VAT Directive Art. 369u)",
+        "VAT Directive Art. 369s (a return for each month, due by the end of the following month), Art. 369u (euro)",
+    ),
+    "EU_OSS": FilingFacts(
+        "quarter", "EUR", END_OF_NEXT_MONTH,
+        "ECB rate of the period's last day, or of the next day it publishes (VAT Directive Art. 369h(2))",
+        "VAT Directive Art. 369f (a return for each calendar quarter, due by the end of the following month), Art. 369h (euro)",
+    ),
+}
+"""The returns: IOSS monthly, the Union scheme (OSS) quarterly, both in euro."""
+THRESHOLDS = (("EU_IOSS", "ioss_threshold_eur"),)
+BUYER_ID = BuyerId(("vat",), "VAT number")
+SCHEMES = tuple(Scheme(code) for code in FILINGS)
 
 ART_14A_1 = "VAT Directive Art. 14a(1) and Art. 369l"
 ART_14A_2 = "VAT Directive Art. 14a(2)"
@@ -40,19 +56,19 @@ def decide(ctx: OrderContext) -> Outcome:
     if origin is None:
         # Art. 14a(1): distance sale of goods imported from a third territory, <= EUR 150,
         # intrinsic value = the goods' price without separately stated transport (UCC-DA 1(48)).
-        threshold = ctx.threshold(Scheme.EU_IOSS, "ioss_threshold_eur", ctx.intrinsic_value)
-        value = describe_threshold(threshold, ctx.currency)
-        if not threshold.within:
+        found = ctx.threshold(Scheme.EU_IOSS, "ioss_threshold_eur", ctx.intrinsic_value)
+        value = describe_threshold(found.threshold, ctx.currency)
+        if not found.threshold.within:
             return _common.not_collected(
                 Reason.ABOVE_THRESHOLD, "VAT Directive Art. 14a(1) (consignments <= EUR 150 only)",
                 f"Imported consignment worth {value}: above the IOSS limit, so import VAT is "
                 "charged at the border instead of at checkout.",
-                threshold,
+                found,
             )
         scheme, reason, rule = Scheme.EU_IOSS, Reason.DEEMED_SUPPLIER_IMPORT, ART_14A_1
         facts = f"Imported consignment worth {value}"
     else:
-        threshold = None
+        found = NOTHING_FOUND
         # Art. 14a(2) applies only where the underlying seller is not established in the EU.
         if ctx.vat_country(order.seller.country, REGIME) is not None:
             return _common.not_collected(
@@ -69,6 +85,7 @@ def decide(ctx: OrderContext) -> Outcome:
 
     # Art. 14a(2) covers supplies "to a non-taxable person"; CIR 282/2011 Art. 5d presumes the
     # buyer non-taxable unless the platform holds information to the contrary (a valid VAT number).
-    if excluded := _common.buyer_exclusions(ctx, "VAT Directive Art. 14a; Implementing Regulation 282/2011 Art. 5d"):
+    excluded, found = _common.buyer_exclusions(ctx, "VAT Directive Art. 14a; Implementing Regulation 282/2011 Art. 5d", BUYER_ID.kinds, BUYER_ID.label, found=found)
+    if excluded:
         return excluded
-    return _common.collect(ctx, scheme, reason, rule, facts, threshold=threshold)
+    return _common.collect(ctx, scheme, reason, rule, facts, found=found)

@@ -29,9 +29,20 @@ from __future__ import annotations
 from levy.codes import Reason, Scheme
 from levy.context import OrderContext, Outcome
 from levy.regimes import _common
+from levy.regimes._unit import BuyerId, END_OF_NEXT_MONTH, FilingFacts
 
 REGIME = "my_lvg"
-SCHEMES = (Scheme.MY_LVG,)
+FILINGS = {
+    "MY_LVG": FilingFacts(
+        "quarter", "MYR", END_OF_NEXT_MONTH,
+        "no LVG rule found: Levy converts at ECB rates crossed through the euro",
+        "Sales Tax Act 2018 Part IVA (LVG) and Sales Tax (Low Value Goods) Regulations: three-month taxable period, return by the end of the following month",
+    ),
+}
+THRESHOLDS = (("MY_LVG", "my_lvg_threshold_myr"),)
+BUYER_ID = BuyerId((), "SST number")
+"""No business-buyer exclusion was found, and python-stdnum has no Malaysian SST number."""
+SCHEMES = tuple(Scheme(code) for code in FILINGS)
 
 RULE = "Sales Tax Act 2018 (LVG) and P.U.(A) 403/2023 (online marketplace operator)"
 
@@ -47,7 +58,7 @@ def decide(ctx: OrderContext) -> Outcome:
         return local
 
     # "sold at a price not exceeding RM500", per item, transport and insurance excluded.
-    above, facts, threshold = _common.low_value_import(
+    above, facts, found = _common.low_value_import(
         ctx, Scheme.MY_LVG, "my_lvg_threshold_myr", "item",
         "P.U.(A) 403/2023 (items <= MYR 500 only)", "sales tax",
     )
@@ -55,12 +66,13 @@ def decide(ctx: OrderContext) -> Outcome:
         return above
 
     # No B2B carve-out found: only the buyer's exemption voucher can take the order out.
-    if excluded := _common.exemption_voucher(ctx, "exemption voucher uploaded by the buyer (contract)"):
+    excluded, found = _common.exemption_voucher(ctx, _common.VOUCHER_RULE, found)
+    if excluded:
         return excluded
     if order.buyer.vat_number:
         facts += f"; the buyer's number {order.buyer.vat_number} does not change this"
     # The LVG tax base is the goods' value without transport and insurance.
     return _common.collect(
-        ctx, Scheme.MY_LVG, Reason.DEEMED_SUPPLIER_IMPORT, RULE, facts, "sales tax", threshold,
+        ctx, Scheme.MY_LVG, Reason.DEEMED_SUPPLIER_IMPORT, RULE, facts, "sales tax", found,
         tax_shipping=False,
     )

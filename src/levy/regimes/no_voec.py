@@ -34,9 +34,19 @@ from __future__ import annotations
 from levy.codes import Reason, Scheme
 from levy.context import OrderContext, Outcome
 from levy.regimes import _common
+from levy.regimes._unit import BuyerId, FilingFacts, day_of_next_month
 
 REGIME = "no_voec"
-SCHEMES = (Scheme.NO_VOEC,)
+FILINGS = {
+    "NO_VOEC": FilingFacts(
+        "quarter", "NOK", day_of_next_month(20),
+        "weekly exchange rates published by Norwegian Customs (Skatteetaten, VOEC payment rules)",
+        "merverdiavgiftsloven § 14-4 (simplified registration); Skatteetaten: VOEC returns each quarter, due 20 days after the period",
+    ),
+}
+THRESHOLDS = (("NO_VOEC", "voec_item_threshold_nok"),)
+BUYER_ID = BuyerId(("mva", "orgnr"), "organisation number")
+SCHEMES = tuple(Scheme(code) for code in FILINGS)
 
 RULE = "merverdiavgiftsloven § 3-1(2) and § 11-2 (VOEC)"
 EXCLUDED = {
@@ -61,7 +71,7 @@ def decide(ctx: OrderContext) -> Outcome:
         return local
 
     # Low-value goods: below NOK 3,000 per item at the point of sale, shipping excluded.
-    above, facts, threshold = _common.low_value_import(
+    above, facts, found = _common.low_value_import(
         ctx, Scheme.NO_VOEC, "voec_item_threshold_nok", "item",
         "merverdiavgiftsloven § 3-1(2) (items below NOK 3,000 only)",
     )
@@ -70,6 +80,7 @@ def decide(ctx: OrderContext) -> Outcome:
 
     # FMVA § 3-1-1: the buyer is presumed a consumer unless the seller knows otherwise; an
     # organisation number is that knowledge (Skatteetaten: "state your organisation number").
-    if excluded := _common.buyer_exclusions(ctx, "FMVA § 3-1-1 (business buyer)", ("mva", "orgnr"), "organisation number"):
+    excluded, found = _common.buyer_exclusions(ctx, "FMVA § 3-1-1 (business buyer)", BUYER_ID.kinds, BUYER_ID.label, found=found)
+    if excluded:
         return excluded
-    return _common.collect(ctx, Scheme.NO_VOEC, Reason.DEEMED_SUPPLIER_IMPORT, RULE, facts, threshold=threshold)
+    return _common.collect(ctx, Scheme.NO_VOEC, Reason.DEEMED_SUPPLIER_IMPORT, RULE, facts, found=found)

@@ -29,9 +29,20 @@ from __future__ import annotations
 from levy.codes import Reason, Scheme
 from levy.context import OrderContext, Outcome, country_name
 from levy.regimes import _common
+from levy.regimes._unit import BuyerId, DueRule, FilingFacts
 
 REGIME = "nz_gst_lvg"
-SCHEMES = (Scheme.NZ_GST_LVG,)
+FILINGS = {
+    "NZ_GST_LVG": FilingFacts(
+        "quarter", "NZD",
+        DueRule("day 28 of the month after the quarter (7 May for the March quarter)", day=28, by_period_end_month=((3, 2, 7),)),
+        "spot rate at the time of supply or a Commissioner-approved method (GST Act 1985 s.77)",
+        "GST Act 1985 s.15 (three-month taxable periods for non-resident suppliers) and s.16; Tax Administration Act 1994 (28th, 7 May for March)",
+    ),
+}
+THRESHOLDS = (("NZ_GST_LVG", "nz_lvg_threshold_nzd"),)
+BUYER_ID = BuyerId(("ird",), "GST (IRD) number")
+SCHEMES = tuple(Scheme(code) for code in FILINGS)
 
 RULE = "GST Act 1985 s.8(3)(ab), s.4B and s.60C (marketplace operator)"
 
@@ -54,7 +65,7 @@ def decide(ctx: OrderContext) -> Outcome:
         )
 
     # s.4B(1)(e) with s.10B: each item's estimated customs value <= NZD 1,000.
-    above, facts, threshold = _common.low_value_import(
+    above, facts, found = _common.low_value_import(
         ctx, Scheme.NZ_GST_LVG, "nz_lvg_threshold_nzd", "item",
         "GST Act 1985 s.4B(1)(e) and s.10B (items <= NZD 1,000 only)", "GST",
     )
@@ -62,6 +73,7 @@ def decide(ctx: OrderContext) -> Outcome:
         return above
 
     # s.8BB: a recipient who gives its registration number is a registered person.
-    if excluded := _common.buyer_exclusions(ctx, "GST Act 1985 s.8(3)(ab) and s.8BB (registered recipient)", "ird", "GST (IRD) number"):
+    excluded, found = _common.buyer_exclusions(ctx, "GST Act 1985 s.8(3)(ab) and s.8BB (registered recipient)", BUYER_ID.kinds, BUYER_ID.label, found=found)
+    if excluded:
         return excluded
-    return _common.collect(ctx, Scheme.NZ_GST_LVG, Reason.DEEMED_SUPPLIER_IMPORT, RULE, facts, "GST", threshold)
+    return _common.collect(ctx, Scheme.NZ_GST_LVG, Reason.DEEMED_SUPPLIER_IMPORT, RULE, facts, "GST", found)

@@ -30,9 +30,19 @@ from __future__ import annotations
 from levy.codes import Reason, Scheme
 from levy.context import OrderContext, Outcome
 from levy.regimes import _common
+from levy.regimes._unit import BuyerId, END_OF_NEXT_MONTH, FilingFacts
 
 REGIME = "sg_gst_lvg"
-SCHEMES = (Scheme.SG_GST_LVG,)
+FILINGS = {
+    "SG_GST_LVG": FilingFacts(
+        "quarter", "SGD", END_OF_NEXT_MONTH,
+        "selling rate prevailing in Singapore at the time of supply (IRAS OVR e-Tax Guide)",
+        "GST Act 1993 s.41 and GST (General) Regulations (three-month accounting periods); IRAS: due one month after the period",
+    ),
+}
+THRESHOLDS = (("SG_GST_LVG", "sg_lvg_threshold_sgd"),)
+BUYER_ID = BuyerId(("uen",), "GST registration number (UEN)")
+SCHEMES = tuple(Scheme(code) for code in FILINGS)
 
 RULE = "GST Act 1993 (Singapore), OVR for low-value goods (electronic marketplace operator)"
 
@@ -47,7 +57,7 @@ def decide(ctx: OrderContext) -> Outcome:
         return local
 
     # s.18A entry value <= SGD 400 per item, transport and insurance to Singapore excluded.
-    above, facts, threshold = _common.low_value_import(
+    above, facts, found = _common.low_value_import(
         ctx, Scheme.SG_GST_LVG, "sg_lvg_threshold_sgd", "item",
         "GST Act 1993 (Singapore) s.18A (items <= SGD 400 only)", "GST",
     )
@@ -55,6 +65,7 @@ def decide(ctx: OrderContext) -> Outcome:
         return above
 
     # IRAS: the OVR covers B2C; a GST-registered buyer accounts by reverse charge.
-    if excluded := _common.buyer_exclusions(ctx, "GST Act 1993 (Singapore): reverse charge by GST-registered buyers", "uen", "GST registration number (UEN)"):
+    excluded, found = _common.buyer_exclusions(ctx, "GST Act 1993 (Singapore): reverse charge by GST-registered buyers", BUYER_ID.kinds, BUYER_ID.label, found=found)
+    if excluded:
         return excluded
-    return _common.collect(ctx, Scheme.SG_GST_LVG, Reason.DEEMED_SUPPLIER_IMPORT, RULE, facts, "GST", threshold)
+    return _common.collect(ctx, Scheme.SG_GST_LVG, Reason.DEEMED_SUPPLIER_IMPORT, RULE, facts, "GST", found)

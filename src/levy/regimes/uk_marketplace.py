@@ -35,12 +35,22 @@ References:
 from __future__ import annotations
 
 from levy.codes import Reason, Scheme
-from levy.context import OrderContext, Outcome, country_name
+from levy.context import NOTHING_FOUND, OrderContext, Outcome, country_name
 from levy.regimes import _common
+from levy.regimes._unit import BuyerId, DueRule, FilingFacts
 from levy.regimes import eu as _eu
 
 REGIME = "uk_marketplace"
-SCHEMES = (Scheme.UK_MARKETPLACE,)
+FILINGS = {
+    "UK_MARKETPLACE": FilingFacts(
+        "quarter", "GBP", DueRule("one month and seven days after the period", plus_days=7),
+        "UK market selling rate at the time of supply or HMRC's period rate (VAT Notice 700, section 7)",
+        "VAT Regulations 1995 reg. 25 (three-month periods); HMRC: online returns due 1 month and 7 days after the period",
+    ),
+}
+THRESHOLDS = (("UK_MARKETPLACE", "uk_consignment_threshold_gbp"),)
+BUYER_ID = BuyerId(("vat",), "VAT number")
+SCHEMES = tuple(Scheme(code) for code in FILINGS)
 
 NORTHERN_IRELAND = "GB-NIR"
 """Tax area of ``BT`` postcodes (``special_territories.csv``)."""
@@ -66,7 +76,7 @@ def decide(ctx: OrderContext) -> Outcome:
     if origin is None:
         # s.5A(3): the supply involves importing a consignment of intrinsic value (goods without
         # separately stated transport, item values summed) not more than GBP 135.
-        above, facts, threshold = _common.low_value_import(
+        above, facts, found = _common.low_value_import(
             ctx, Scheme.UK_MARKETPLACE, "uk_consignment_threshold_gbp", "consignment",
             "VATA 1994 s.5A(3)(b) (consignments <= GBP 135 only)",
         )
@@ -74,7 +84,7 @@ def decide(ctx: OrderContext) -> Outcome:
             return above
         reason, rule = Reason.DEEMED_SUPPLIER_IMPORT, NI_IMPORT if ni else S5A_IMPORT
     else:
-        threshold = None
+        found = NOTHING_FOUND
         seller = order.seller.country
         # s.5A(1)(c)(ii) needs a seller established outside the UK; in NI, s.5B's Union goods
         # condition also needs one established outside the EU, and never reaches a GB/IoM seller.
@@ -94,6 +104,7 @@ def decide(ctx: OrderContext) -> Outcome:
 
     # s.5A(1A): a VAT-registered buyer who gave its number takes goods in the UK out of the
     # deeming; for low-value imports it accounts by reverse charge (HMRC guidance).
-    if excluded := _common.buyer_exclusions(ctx, "VATA 1994 s.5A(1A); reverse charge on low-value imports", "vat", "VAT number"):
+    excluded, found = _common.buyer_exclusions(ctx, "VATA 1994 s.5A(1A); reverse charge on low-value imports", BUYER_ID.kinds, BUYER_ID.label, found=found)
+    if excluded:
         return excluded
-    return _common.collect(ctx, Scheme.UK_MARKETPLACE, reason, rule, facts, threshold=threshold)
+    return _common.collect(ctx, Scheme.UK_MARKETPLACE, reason, rule, facts, found=found)

@@ -264,7 +264,7 @@ def _validated(agg: pd.DataFrame) -> pd.DataFrame:
     check("original_period", ~sale & (agg["original_period"] > agg["period"]),
           lambda r: f"a refund recorded in {r['period']} is for an order paid later, in {r['original_period']}")
     check("scheme", ~agg["scheme"].map(_known_scheme),
-          lambda r: f"{r['scheme']!r} has no filing currency in levy.reports.schema.FILING_CURRENCIES")
+          lambda r: f"{r['scheme']!r} has no filing currency: no regime module declares it (FILINGS)")
     check("tax_country", ~agg["tax_country"].isin(_countries()),
           lambda r: f"{r['tax_country']!r} is not an ISO 3166-1 alpha-2 code")
     check("currency", ~agg["currency"].map(currencies.is_known),

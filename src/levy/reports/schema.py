@@ -46,8 +46,8 @@ from datetime import date
 
 import pyarrow as pa
 
-from levy.codes import Scheme
 from levy.errors import LevyError
+from levy.regimes import filings
 
 KEY_COLUMNS: tuple[str, ...] = (
     "scheme", "period", "original_period", "kind", "tax_country", "rate_percent", "currency",
@@ -65,19 +65,9 @@ LINE_SCHEMA = pa.schema(
 )
 """Arrow schema of collection lines (the Parquet export's columns)."""
 
-FILING_CURRENCIES: dict[str, str] = {
-    Scheme.EU_IOSS: "EUR",
-    Scheme.EU_OSS: "EUR",
-    Scheme.UK_MARKETPLACE: "GBP",
-    Scheme.NO_VOEC: "NOK",
-    Scheme.CH_PLATFORM: "CHF",
-    Scheme.AU_GST_LVG: "AUD",
-    Scheme.NZ_GST_LVG: "NZD",
-    Scheme.SG_GST_LVG: "SGD",
-    Scheme.MY_LVG: "MYR",
-}
-"""The currency each scheme's return is made out in (EU: Art. 369u(1); the others: the
-collecting country's currency)."""
+FILING_CURRENCIES: dict[str, str] = {scheme: facts.currency for scheme, facts in filings().items()}
+"""The currency each scheme's return is made out in, as its regime module declares it
+(``FILINGS``; EU: Art. 369h and 369u; the others: their own law)."""
 
 PERIOD_PATTERN = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
 """A monthly period: ``YYYY-MM``."""
@@ -132,14 +122,14 @@ def filing_currency(scheme: str) -> str:
     """The currency a scheme's return is made out in.
 
     Raises:
-        ReportError: a scheme with no known filing currency (add it to ``FILING_CURRENCIES``).
+        ReportError: a scheme no regime module declares (``FILINGS``).
     """
     try:
         return FILING_CURRENCIES[scheme]
     except KeyError:
         known = ", ".join(sorted(FILING_CURRENCIES))
         raise ReportError(
-            f"scheme {scheme!r} has no filing currency in levy.reports.schema.FILING_CURRENCIES "
+            f"scheme {scheme!r} has no filing currency: no regime module declares it in FILINGS "
             f"(known: {known})"
         ) from None
 
