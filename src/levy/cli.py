@@ -285,6 +285,13 @@ from levy.reports.commands import register as _register_reports  # noqa: E402
 _register_reports(app)
 
 
+# VIES (issue 16): `levy vies check|sweep|report`. httpx and SQLAlchemy load only when one of
+# them runs (levy.vies.cli imports typer alone).
+from levy.vies.cli import app as _vies_app  # noqa: E402
+
+app.add_typer(_vies_app, name="vies")
+
+
 def main() -> None:  # console script entry point
     app()
 
