@@ -289,6 +289,13 @@ from levy.regimes._cli import register as _register_regimes  # noqa: E402  (`lev
 _register_regimes(app)
 
 
+# VIES (issue 16): `levy vies check|sweep|report`. httpx and SQLAlchemy load only when one of
+# them runs (levy.vies.cli imports typer alone).
+from levy.vies.cli import app as _vies_app  # noqa: E402
+
+app.add_typer(_vies_app, name="vies")
+
+
 def main() -> None:  # console script entry point
     app()
 

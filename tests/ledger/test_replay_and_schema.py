@@ -76,10 +76,10 @@ def test_replay_of_an_unknown_order(ledger):
 
 def test_migrations_build_exactly_the_models(db_url):
     db = make_engine(db_url)
-    assert migrate.upgrade(db) == migrate.head() == "0001"
+    assert migrate.upgrade(db) == migrate.head() == "0002"
     with db.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
-        assert migrate.current(conn) == "0001"
+        assert migrate.current(conn) == "0002"
     assert set(inspect(db).get_table_names()) == {t.name for t in metadata.sorted_tables} | {"alembic_version"}
     db.dispose()
 
@@ -111,4 +111,4 @@ def test_url_resolution(monkeypatch, tmp_path):
 def test_migrations_ship_inside_the_package():
     root = Path(migrate.MIGRATIONS)
     assert (root / "env.py").is_file() and (root / "script.py.mako").is_file()
-    assert [p.name for p in (root / "versions").glob("*.py")] == ["0001_initial.py"]
+    assert sorted(p.name for p in (root / "versions").glob("*.py")) == ["0001_initial.py", "0002_vies_checks.py"]

@@ -261,7 +261,30 @@ class RefundLineRow(Base):
     gross_minor: Mapped[int] = mapped_column(Minor)
 
 
-APPEND_ONLY_TABLES = ("decisions", "decision_lines", "payments", "events", "refunds", "refund_lines")
+class ViesCheckRow(Base):
+    """One VIES answer about a buyer's VAT number: evidence that it was (or was not) registered
+    when checked (``levy vies sweep``; queries in :mod:`levy.ledger.evidence`). Append-only."""
+
+    __tablename__ = "vies_checks"
+    __table_args__ = (CheckConstraint("state IN ('valid', 'invalid', 'unknown')", name="state"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    vat_number: Mapped[str] = mapped_column(String(32), index=True)
+    """Compact, with its VIES prefix (``DE136695976``, ``EL094014201``)."""
+    state: Mapped[str] = mapped_column(String(8))
+    checked_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    consultation_number: Mapped[str | None] = mapped_column(String(64))
+    """VIES's ``requestIdentifier``: the proof of the consultation."""
+    name: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(SmallInteger)
+    """Calls made for this answer (retries after ``unknown`` included)."""
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+APPEND_ONLY_TABLES = ("decisions", "decision_lines", "payments", "events", "refunds", "refund_lines",
+                      "vies_checks")
 """Tables whose rows are never updated or deleted (enforced by triggers)."""
 
 orders = OrderRow.__table__
@@ -272,3 +295,4 @@ events = EventRow.__table__
 refunds = RefundRow.__table__
 refund_lines = RefundLineRow.__table__
 metadata = Base.metadata
+vies_checks = ViesCheckRow.__table__
