@@ -21,7 +21,7 @@ def test_installed_wheel_opens_and_migrates_a_ledger(wheel, tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(wheel)],
                    check=True, capture_output=True, timeout=300)
     code = (
-        "import levy.ledger.migrate as m, levy.ledger.store as s; "
+        "import levy.ledger.db as m, levy.ledger.store as s; "
         "assert 'site' in str(m.MIGRATIONS), m.MIGRATIONS; "
         "l = s.Ledger('sqlite:///ledger.db'); print(sorted(l.counts()))"
     )

@@ -16,7 +16,7 @@ from sqlalchemy import inspect
 
 from levy import Engine
 from levy.engine import ENGINE_VERSION
-from levy.ledger import migrate
+from levy.ledger import db as ledger_db
 from levy.ledger.errors import LedgerError
 from levy.ledger.schema import APPEND_ONLY_TABLES, metadata
 from levy.ledger.store import Ledger, make_engine
@@ -76,10 +76,10 @@ def test_replay_of_an_unknown_order(ledger):
 
 def test_migrations_build_exactly_the_models(db_url):
     db = make_engine(db_url)
-    assert migrate.upgrade(db) == migrate.head() == "0002"
+    assert ledger_db.upgrade(db) == ledger_db.head() == "0002"
     with db.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
-        assert migrate.current(conn) == "0002"
+        assert ledger_db.current(conn) == "0002"
     assert set(inspect(db).get_table_names()) == {t.name for t in metadata.sorted_tables} | {"alembic_version"}
     db.dispose()
 
@@ -89,9 +89,9 @@ def test_opening_again_is_a_no_op_and_downgrade_round_trips(db_url):
     Ledger(db_url).close()  # already at head: nothing to do
     db = make_engine(db_url)
     with db.begin() as conn:
-        command.downgrade(migrate.config(conn), "base")
+        command.downgrade(ledger_db.config(conn), "base")
     assert set(inspect(db).get_table_names()) <= {"alembic_version"}
-    migrate.upgrade(db)
+    ledger_db.upgrade(db)
     assert {t for t in APPEND_ONLY_TABLES} <= set(inspect(db).get_table_names())
     db.dispose()
 
@@ -109,6 +109,6 @@ def test_url_resolution(monkeypatch, tmp_path):
 
 
 def test_migrations_ship_inside_the_package():
-    root = Path(migrate.MIGRATIONS)
+    root = Path(ledger_db.MIGRATIONS)
     assert (root / "env.py").is_file() and (root / "script.py.mako").is_file()
     assert sorted(p.name for p in (root / "versions").glob("*.py")) == ["0001_initial.py", "0002_vies_checks.py"]

@@ -8,7 +8,9 @@ default, PostgreSQL by URL) that survives crashes and never counts an order twic
 
 Modules: ``payments`` (the platform's payment rules, as data), ``lifecycle`` (events and their
 order), ``amounts`` (amount rows and refund splits, in minor units), ``schema`` (SQLAlchemy 2
-tables), ``migrate`` (Alembic, run on open), ``store`` (``Ledger``), ``cli`` (the commands).
+tables), ``db`` (URL, engine, Alembic migrations run on open), ``records`` (result values),
+``commit``, ``refunds`` (events and refunds), ``replay``, ``store`` (``Ledger``, built from those
+three), ``queries`` (the monthly returns' SQL), ``migrate`` (writes a new revision), ``cli``.
 
 The names below are imported lazily, so that ``levy quote`` never loads SQLAlchemy.
 """

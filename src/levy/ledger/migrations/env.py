@@ -1,4 +1,4 @@
-"""Alembic environment of the ledger (run by ``levy.ledger.migrate.upgrade``, not by hand).
+"""Alembic environment of the ledger (run by ``levy.ledger.db.upgrade``, not by hand).
 
 The ledger upgrades its database itself when it is opened: ``upgrade`` hands this script an
 open connection inside a transaction that holds the database's write lock (SQLite
@@ -21,7 +21,7 @@ from levy.ledger.schema import metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only reached when alembic is run by hand
-    raise RuntimeError("the ledger's migrations run through levy.ledger.migrate, with a connection")
+    raise RuntimeError("the ledger's migrations run through levy.ledger.db.upgrade, with a connection")
 
 context.configure(
     connection=connection,
