@@ -34,13 +34,28 @@ import logging
 from typing import Any, Literal
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    model_validator,
+)
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from levy.api.auth import Role
+from levy.api.http import REFUSALS, Problem, RawRoute, problem, require, secured, services
 from levy.api.logs import sensitive
+from levy.ledger.amounts import from_minor
+from levy.ledger.errors import LedgerError
+from levy.ledger.schema import decisions, events, orders, payments, refunds
+from levy.ledger.store import Ledger, PaidOrder
 from levy.models import ErrorBody, IsoDateTime
 
 log = logging.getLogger("levy.api")
@@ -157,121 +172,114 @@ def _refusal(exc) -> JSONResponse:
 
 
 def _request_error(exc: ValidationError) -> JSONResponse:
-    from levy.api.app import problem
-
     fields = [{"loc": ".".join(str(p) for p in e["loc"]) or "(body)", "msg": e["msg"].removeprefix("Value error, ")}
               for e in exc.errors(include_url=False)]
     return problem(422, "the request does not fit the API: " + "; ".join(f"{f['loc']}: {f['msg']}" for f in fields),
                    fields=fields)
 
 
-def add_order_routes(app: FastAPI, require, ledger, metrics) -> None:
-    """Register the ledger's endpoints on ``app``, backed by ``ledger`` (a ``levy.ledger.Ledger``)."""
-    from levy.api.app import REFUSALS, RawRoute, secured
-    from levy.ledger.errors import LedgerError as LedgerRefused
-
-    checkout = require(Role.CHECKOUT)
-    reader = require(Role.FINANCE, Role.COMPLIANCE)
-    refused = {"model": LedgerRefusal}
-    # An order the ledger does not hold (the ledger's refusal), or a path no route serves, such as
-    # an order id with a line break (the service's NOT_FOUND problem).
-    not_found = {"model": LedgerRefusal | _problem(), "description": "No such order in the ledger"}
-    too_large = {413: {"model": _problem(), "description": "Request body above 1 MiB"}}
-
-    async def commit(request: Request) -> Response:
-        await checkout(request)
-        body = await request.body()
-        _register_secrets(body)
-        result = await run_in_threadpool(_commit_one, ledger, body)
-        if result.status == "recorded" and result.body.get("reason"):
-            metrics.decision(result.body.get("scheme"), result.body["reason"])
-        return JSONResponse(result.body, status_code=_status_of(result.body, result.status),
-                            headers={"Location": f"/v1/orders/{quote(result.order_id, safe='')}"} if result.ok else None)
-
-    async def refund(request: Request, order_id: str) -> Response:
-        await checkout(request)
-        try:
-            asked = RefundRequest.model_validate_json(await request.body())
-        except ValidationError as exc:
-            return _request_error(exc)
-        try:
-            result = await run_in_threadpool(
-                ledger.refund, order_id, asked.refund_id, full=asked.full, amount=asked.amount,
-                lines=asked.lines, at=asked.at)
-        except LedgerRefused as exc:
-            return _refusal(exc)
-        return JSONResponse(result.body)
-
-    async def event(request: Request, order_id: str) -> Response:
-        await checkout(request)
-        try:
-            asked = EventRequest.model_validate_json(await request.body())
-        except ValidationError as exc:
-            return _request_error(exc)
-        try:
-            result = await run_in_threadpool(ledger.event, order_id, asked.kind, asked.at)
-        except LedgerRefused as exc:
-            return _refusal(exc)
-        return JSONResponse(result.body)
-
-    async def read(request: Request, order_id: str) -> Response:
-        await reader(request)
-        record = await run_in_threadpool(order_record, ledger, order_id)
-        if record is None:
-            return JSONResponse({"order_id": order_id, "status": "refused", "error": {
-                "code": "UNKNOWN_ORDER", "message": f"order {order_id} is not in the ledger"}}, status_code=404)
-        return JSONResponse(record)
-
-    route = {"route_class_override": RawRoute, "response_class": Response, "tags": ["ledger"]}
-    app.router.add_api_route(
-        "/v1/orders", commit, methods=["POST"], **route,
-        summary="Commit a paid order (levy commit): quote, check the payment rules, record",
-        responses={200: {"model": CommitResult, "description": "Recorded, or already recorded with this payload"},
-                   **REFUSALS, **too_large,
-                   409: {**refused, "description": "Another payload is committed under this order_id"},
-                   422: {"model": ErrorBody | LedgerRefusal,
-                         "description": "The order does not fit the contract (INVALID_ORDER), or its payment breaks a payment rule"}},
-        openapi_extra=secured(Role.CHECKOUT, requestBody={"required": True, "content": {"application/json": {
-            "schema": {"$ref": "#/components/schemas/PaidOrder"}}}}),
-    )
-    app.router.add_api_route(
-        "/v1/orders/{order_id:path}/refunds", refund, methods=["POST"], **route,
-        summary="Refund an order in full, by amount or by lines; split between net and VAT at the original rates",
-        responses={200: {"model": LedgerResult, "description": "The refund as recorded"}, **REFUSALS, **too_large,
-                   404: not_found,
-                   409: {**refused, "description": "This refund_id names another refund"},
-                   422: {"model": LedgerRefusal | _problem(), "description": "A refund rule refused it, or the request does not fit"}},
-        openapi_extra=secured(Role.CHECKOUT, requestBody={"required": True, "content": {"application/json": {
-            "schema": {"$ref": "#/components/schemas/RefundRequest"}}}}),
-    )
-    app.router.add_api_route(
-        "/v1/orders/{order_id:path}/events", event, methods=["POST"], **route,
-        summary="Record a life-cycle event: shipped, completed, dispute, closed",
-        responses={200: {"model": LedgerResult, "description": "The event as recorded"}, **REFUSALS, **too_large,
-                   404: not_found,
-                   422: {"model": LedgerRefusal | _problem(), "description": "A life-cycle rule refused it, or the request does not fit"}},
-        openapi_extra=secured(Role.CHECKOUT, requestBody={"required": True, "content": {"application/json": {
-            "schema": {"$ref": "#/components/schemas/EventRequest"}}}}),
-    )
-    app.router.add_api_route(
-        "/v1/orders/{order_id:path}", read, methods=["GET"], **route,
-        summary="A committed order: payload, payment, decision, events and refunds",
-        responses={200: {"model": OrderRecord, "description": "The order as the ledger holds it"}, **REFUSALS,
-                   404: not_found},
-        openapi_extra=secured(Role.FINANCE, Role.COMPLIANCE),
-    )
+router = APIRouter(tags=["ledger"], route_class=RawRoute)
+_checkout = require(Role.CHECKOUT)
+_reader = require(Role.FINANCE, Role.COMPLIANCE)
 
 
-def _problem():
-    from levy.api.app import Problem
+async def commit(request: Request) -> Response:
+    await _checkout(request)
+    found = services(request)
+    body = await request.body()
+    _register_secrets(body)
+    result = await run_in_threadpool(_commit_one, found.ledger, body)
+    if result.status == "recorded" and result.body.get("reason"):
+        found.metrics.decision(result.body.get("scheme"), result.body["reason"])
+    return JSONResponse(result.body, status_code=_status_of(result.body, result.status),
+                        headers={"Location": f"/v1/orders/{quote(result.order_id, safe='')}"} if result.ok else None)
 
-    return Problem
+
+async def refund(request: Request, order_id: str) -> Response:
+    await _checkout(request)
+    try:
+        asked = RefundRequest.model_validate_json(await request.body())
+    except ValidationError as exc:
+        return _request_error(exc)
+    try:
+        result = await run_in_threadpool(
+            services(request).ledger.refund, order_id, asked.refund_id, full=asked.full, amount=asked.amount,
+            lines=asked.lines, at=asked.at)
+    except LedgerError as exc:
+        return _refusal(exc)
+    return JSONResponse(result.body)
+
+
+async def event(request: Request, order_id: str) -> Response:
+    await _checkout(request)
+    try:
+        asked = EventRequest.model_validate_json(await request.body())
+    except ValidationError as exc:
+        return _request_error(exc)
+    try:
+        result = await run_in_threadpool(services(request).ledger.event, order_id, asked.kind, asked.at)
+    except LedgerError as exc:
+        return _refusal(exc)
+    return JSONResponse(result.body)
+
+
+async def read(request: Request, order_id: str) -> Response:
+    await _reader(request)
+    record = await run_in_threadpool(order_record, services(request).ledger, order_id)
+    if record is None:
+        return JSONResponse({"order_id": order_id, "status": "refused", "error": {
+            "code": "UNKNOWN_ORDER", "message": f"order {order_id} is not in the ledger"}}, status_code=404)
+    return JSONResponse(record)
+
+
+_refused = {"model": LedgerRefusal}
+# An order the ledger does not hold (the ledger's refusal), or a path no route serves, such as
+# an order id with a line break (the service's NOT_FOUND problem).
+_not_found = {"model": LedgerRefusal | Problem, "description": "No such order in the ledger"}
+_too_large = {413: {"model": Problem, "description": "Request body above 1 MiB"}}
+_raw = {"response_class": Response}
+
+router.add_api_route(
+    "/v1/orders", commit, methods=["POST"], **_raw,
+    summary="Commit a paid order (levy commit): quote, check the payment rules, record",
+    responses={200: {"model": CommitResult, "description": "Recorded, or already recorded with this payload"},
+               **REFUSALS, **_too_large,
+               409: {**_refused, "description": "Another payload is committed under this order_id"},
+               422: {"model": ErrorBody | LedgerRefusal,
+                     "description": "The order does not fit the contract (INVALID_ORDER), or its payment breaks a payment rule"}},
+    openapi_extra=secured(Role.CHECKOUT, requestBody={"required": True, "content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/PaidOrder"}}}}),
+)
+router.add_api_route(
+    "/v1/orders/{order_id:path}/refunds", refund, methods=["POST"], **_raw,
+    summary="Refund an order in full, by amount or by lines; split between net and VAT at the original rates",
+    responses={200: {"model": LedgerResult, "description": "The refund as recorded"}, **REFUSALS, **_too_large,
+               404: _not_found,
+               409: {**_refused, "description": "This refund_id names another refund"},
+               422: {"model": LedgerRefusal | Problem, "description": "A refund rule refused it, or the request does not fit"}},
+    openapi_extra=secured(Role.CHECKOUT, requestBody={"required": True, "content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/RefundRequest"}}}}),
+)
+router.add_api_route(
+    "/v1/orders/{order_id:path}/events", event, methods=["POST"], **_raw,
+    summary="Record a life-cycle event: shipped, completed, dispute, closed",
+    responses={200: {"model": LedgerResult, "description": "The event as recorded"}, **REFUSALS, **_too_large,
+               404: _not_found,
+               422: {"model": LedgerRefusal | Problem, "description": "A life-cycle rule refused it, or the request does not fit"}},
+    openapi_extra=secured(Role.CHECKOUT, requestBody={"required": True, "content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/EventRequest"}}}}),
+)
+router.add_api_route(
+    "/v1/orders/{order_id:path}", read, methods=["GET"], **_raw,
+    summary="A committed order: payload, payment, decision, events and refunds",
+    responses={200: {"model": OrderRecord, "description": "The order as the ledger holds it"}, **REFUSALS,
+               404: _not_found},
+    openapi_extra=secured(Role.FINANCE, Role.COMPLIANCE),
+)
 
 
 def extra_schemas() -> dict[str, Any]:
     """Schemas the raw-body routes refer to, for the OpenAPI document's components."""
-    from levy.ledger.store import PaidOrder
-
     out = {}
     for model in (PaidOrder, RefundRequest, EventRequest):
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
@@ -291,7 +299,7 @@ def _register_secrets(body: bytes) -> None:
         pass
 
 
-def _commit_one(ledger, body: bytes):
+def _commit_one(ledger: Ledger, body: bytes):
     """Commit one order; a repeat answers the same object as the first commit."""
     [result] = list(ledger.commit([body], chunk_size=1))
     if result.status == "unchanged":
@@ -301,18 +309,13 @@ def _commit_one(ledger, body: bytes):
     return result
 
 
-def _read(ledger):
+def _read(ledger: Ledger):
     """A read-only connection (SQLite: a deferred transaction that blocks no writer)."""
     return ledger.db.connect().execution_options(levy_read=True)
 
 
-def commit_body(ledger, order_id: str) -> dict[str, Any] | None:
+def commit_body(ledger: Ledger, order_id: str) -> dict[str, Any] | None:
     """The object ``levy commit`` printed when the order was recorded, rebuilt from the rows."""
-    from sqlalchemy import select
-
-    from levy.ledger.amounts import from_minor
-    from levy.ledger.schema import decisions, orders, payments
-
     with _read(ledger) as conn:
         row = conn.execute(
             select(orders.c.minor_units, decisions.c.decision_json, payments.c.fee_minor,
@@ -336,13 +339,8 @@ def commit_body(ledger, order_id: str) -> dict[str, Any] | None:
     }
 
 
-def order_record(ledger, order_id: str) -> dict[str, Any] | None:
+def order_record(ledger: Ledger, order_id: str) -> dict[str, Any] | None:
     """A committed order with its payment, decision, events and refunds; None if unknown."""
-    from sqlalchemy import select
-
-    from levy.ledger.amounts import from_minor
-    from levy.ledger.schema import decisions, events, orders, payments, refunds
-
     with _read(ledger) as conn:
         order = conn.execute(select(orders).where(orders.c.order_id == order_id)).one_or_none()
         if order is None:
@@ -381,3 +379,6 @@ def order_record(ledger, order_id: str) -> dict[str, Any] | None:
         "refunds": refund_bodies,
         "refunded_total": money(sum(r.amount_minor for r in refund_rows)),
     }
+
+
+__all__ = ["commit_body", "extra_schemas", "order_record", "router"]

@@ -31,15 +31,20 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from levy.api.auth import Role
+from levy.api.http import Problem, problem, require, secured, services
 from levy.codes import Scheme
 from levy.errors import FxStoreError, LevyError
-from levy.fx import EcbRates, default_rates
+from levy.fx import EcbRates
+from levy.ledger.amounts import from_minor
+from levy.ledger.store import Ledger
+from levy.money import minor_units
 
 log = logging.getLogger("levy.api")
 ENV_REPORT_LINES = "LEVY_REPORT_LINES"
@@ -77,14 +82,14 @@ class LedgerSource:
 
     name = "ledger"
 
-    def __init__(self, ledger) -> None:
+    def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
 
     @contextmanager
     def month(self, period: str) -> Iterator[tuple[Any, Any]]:
-        from sqlalchemy.exc import SQLAlchemyError
-
-        from levy.reports.ledger import open_month
+        from levy.reports.ledger import (
+            open_month,  # pandas: loaded with the first report, not at start
+        )
 
         try:
             # One read transaction for the lines and the totals: orders committed while the
@@ -110,6 +115,7 @@ class ParquetSource:
 
     @contextmanager
     def month(self, period: str) -> Iterator[tuple[Any, Any]]:
+        # pandas and pyarrow: loaded with the first report, not at the service's start
         from levy.reports.aggregate import ParquetLines
         from levy.reports.export import SnapshotMissing, SnapshotTotals
 
@@ -126,7 +132,7 @@ class ParquetSource:
         yield ParquetLines(self.path), totals
 
 
-def source_from_env(ledger) -> ReportSource:
+def source_from_env(ledger: Ledger) -> ReportSource:
     """The Parquet export ``LEVY_REPORT_LINES`` names, else the service's ``ledger``."""
     path = os.environ.get(ENV_REPORT_LINES)
     return ParquetSource(path) if path else LedgerSource(ledger)
@@ -219,8 +225,6 @@ def reconciliation_problem(exc) -> JSONResponse:
     (a row changed behind its back, an export that lost a line) conflicts with the report; the
     body says which orders to look at, and the same request answers 200 once they are fixed.
     """
-    from levy.ledger.amounts import from_minor
-    from levy.money import minor_units
 
     def amounts(pair: tuple[int, ...], currency: str) -> dict[str, Any]:
         digits = minor_units(currency)
@@ -291,75 +295,66 @@ def wants_csv(accept: str | None) -> bool | None:
     return None if best is None else best[2]
 
 
-def add_report_route(app: FastAPI, require, source: ReportSource, fx: EcbRates) -> None:
-    """Register ``GET /v1/reports/{scheme}/{period}`` (role finance), reading ``source``.
+router = APIRouter(tags=["finance"])
+_finance = require(Role.FINANCE)
+_SCHEMES = ", ".join(s.value for s in Scheme)
 
-    Args:
-        fx: the engine's ECB history. When it is the shared default one (``Engine()``), each
-            report takes the FX store as it is now instead, as ``levy report`` does: a return
-            needs the rate of its period's last day, which usually arrives after the service
-            started, and the fix a 422 names (``levy fx update``) must work without a restart.
-    """
-    from levy.api.app import problem
 
-    finance = require(Role.FINANCE)
-    schemes = ", ".join(s.value for s in Scheme)
-    follow_store = fx is default_rates()
+async def report(request: Request, scheme: str, period: str) -> Response:
+    """A month's by-country return, read from the application's report source."""
+    await _finance(request)
+    if scheme not in Scheme.__members__:
+        return problem(404, f"no scheme {scheme!r}; schemes are {_SCHEMES}")
+    csv = wants_csv(request.headers.get("accept"))
+    if csv is None:
+        return problem(406, "this report is served as application/json or text/csv")
+    found = services(request)
+    try:
+        check_period(period)
+        body, text = await run_in_threadpool(_build, found.report_source, scheme, period, found.report_rates)
+    except (SourceUnavailable, FxStoreError) as exc:  # the service's data, not the request
+        log.warning("report %s %s: %s", scheme, period, exc)
+        return problem(503, str(exc))
+    except LevyError as exc:
+        # pandas (levy.reports): loaded with the first report, not at the service's start
+        from levy.reports.reconcile import ReconciliationError
 
-    def rates() -> EcbRates:
-        return default_rates() if follow_store else fx  # cached per store version: cheap
+        if isinstance(exc, ReconciliationError):
+            log.error("report %s %s does not reconcile with the ledger: orders %s",
+                      scheme, period, ", ".join(exc.order_ids) or "none found")
+            return reconciliation_problem(exc)
+        # Not a YYYY-MM month, or no ECB rate for its last day yet (the message names the
+        # day and the `levy fx` command that fetches it).
+        return problem(422, str(exc))
+    if csv:
+        return Response(text, media_type="text/csv; charset=utf-8", headers={
+            "Content-Disposition": f'inline; filename="{scheme}-{period}-by-country.csv"'})
+    return JSONResponse(body)
 
-    async def report(request: Request, scheme: str, period: str) -> Response:
-        await finance(request)
-        if scheme not in Scheme.__members__:
-            return problem(404, f"no scheme {scheme!r}; schemes are {schemes}")
-        csv = wants_csv(request.headers.get("accept"))
-        if csv is None:
-            return problem(406, "this report is served as application/json or text/csv")
-        try:
-            check_period(period)
-            body, text = await run_in_threadpool(_build, source, scheme, period, rates)
-        except (SourceUnavailable, FxStoreError) as exc:  # the service's data, not the request
-            log.warning("report %s %s: %s", scheme, period, exc)
-            return problem(503, str(exc))
-        except LevyError as exc:
-            from levy.reports.reconcile import ReconciliationError
 
-            if isinstance(exc, ReconciliationError):
-                log.error("report %s %s does not reconcile with the ledger: orders %s",
-                          scheme, period, ", ".join(exc.order_ids) or "none found")
-                return reconciliation_problem(exc)
-            # Not a YYYY-MM month, or no ECB rate for its last day yet (the message names the
-            # day and the `levy fx` command that fetches it).
-            return problem(422, str(exc))
-        if csv:
-            return Response(text, media_type="text/csv; charset=utf-8", headers={
-                "Content-Disposition": f'inline; filename="{scheme}-{period}-by-country.csv"'})
-        return JSONResponse(body)
-
-    app.router.add_api_route(
-        "/v1/reports/{scheme}/{period}", report, methods=["GET"], tags=["finance"],
-        summary="A month's by-country return of one scheme (JSON, or CSV on Accept: text/csv)",
-        response_class=Response,
-        responses={
-            200: {"model": ByCountryReport, "description": "The by-country return, reconciled with the "
-                                                           "ledger (a nil return when nothing was collected)",
-                  "content": {"text/csv": {"schema": {"type": "string"}}}},
-            401: {"model": _problem_model(), "description": "No API key, or one the service does not know"},
-            403: {"model": _problem_model(), "description": "The key's role may not call this endpoint"},
-            404: {"model": _problem_model(), "description": "No such scheme"},
-            406: {"model": _problem_model(), "description": "Neither JSON nor CSV is acceptable to the client"},
-            409: {"model": ReconciliationProblem,
-                  "description": "RECONCILIATION_FAILED: the report does not add up to the ledger; "
-                                 "names the groups and the orders that explain it"},
-            422: {"model": _problem_model(),
-                  "description": "Not a YYYY-MM period, or no ECB rate for its last day yet"},
-            503: {"model": _problem_model(),
-                  "description": "The ledger or the FX store cannot be read, or the export "
-                                 "(LEVY_REPORT_LINES) holds no ledger totals for the month"},
-        },
-        openapi_extra=_secured(Role.FINANCE),
-    )
+router.add_api_route(
+    "/v1/reports/{scheme}/{period}", report, methods=["GET"],
+    summary="A month's by-country return of one scheme (JSON, or CSV on Accept: text/csv)",
+    response_class=Response,
+    responses={
+        200: {"model": ByCountryReport, "description": "The by-country return, reconciled with the "
+                                                       "ledger (a nil return when nothing was collected)",
+              "content": {"text/csv": {"schema": {"type": "string"}}}},
+        401: {"model": Problem, "description": "No API key, or one the service does not know"},
+        403: {"model": Problem, "description": "The key's role may not call this endpoint"},
+        404: {"model": Problem, "description": "No such scheme"},
+        406: {"model": Problem, "description": "Neither JSON nor CSV is acceptable to the client"},
+        409: {"model": ReconciliationProblem,
+              "description": "RECONCILIATION_FAILED: the report does not add up to the ledger; "
+                             "names the groups and the orders that explain it"},
+        422: {"model": Problem,
+              "description": "Not a YYYY-MM period, or no ECB rate for its last day yet"},
+        503: {"model": Problem,
+              "description": "The ledger or the FX store cannot be read, or the export "
+                             "(LEVY_REPORT_LINES) holds no ledger totals for the month"},
+    },
+    openapi_extra=secured(Role.FINANCE),
+)
 
 
 def check_period(period: str) -> None:
@@ -368,7 +363,11 @@ def check_period(period: str) -> None:
     Raises:
         ReportError: ``period '2026-13' is not a month written YYYY-MM``.
     """
-    from levy.reports.schema import ReportError, parse_period, period_end
+    from levy.reports.schema import (  # pyarrow: loaded with the first report
+        ReportError,
+        parse_period,
+        period_end,
+    )
 
     parse_period(period)
     try:
@@ -377,22 +376,11 @@ def check_period(period: str) -> None:
         raise ReportError(f"period {period!r} is not a month written YYYY-MM ({exc})") from None
 
 
-def _problem_model():
-    from levy.api.app import Problem
-
-    return Problem
-
-
-def _secured(*roles: Role) -> dict:
-    from levy.api.app import secured
-
-    return secured(*roles)
-
-
 def _build(source: ReportSource, scheme: str, period: str,
            rates: Callable[[], EcbRates]) -> tuple[dict, str]:
     """Make the report as ``levy report`` does (pandas, in a worker thread): aggregate, convert,
     reconcile with the ledger's totals (raises ``ReconciliationError``), then render it both ways."""
+    # pandas: loaded with the first report, not at the service's start
     from levy.reports.run import make_report
     from levy.reports.writers import table_csv
 
