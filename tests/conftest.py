@@ -21,7 +21,9 @@ BASE_ORDER = {
     "ship_from": "CN",
     "ship_to": {"country": "DE", "postal_code": "10115"},
     "buyer": {"id": "B-1"},
-    "lines": [{"sku": "SKU-1", "quantity": 1, "unit_price": "100.00", "category": "general"}],
+    # hs_code (contract v1.1): the EU flat duty groups lines by it from 2026-07-01; without it
+    # every EU import after that date would also warn HS_CODE_MISSING.
+    "lines": [{"sku": "SKU-1", "quantity": 1, "unit_price": "100.00", "category": "general", "hs_code": "4202.92"}],
     "shipping": "0",
 }
 

@@ -40,7 +40,14 @@ def test_contract_example_amounts_to_the_cent(quote):
     ]
     assert d["shipping"] == {"net": "5.00", "vat": "0.68", "gross": "5.68"}
     assert (d["net_total"], d["vat_total"], d["gross_total"]) == ("60.00", "8.13", "68.13")
-    assert d["warnings"] == []
+    # Contract v1.1: placed after 2026-07-01, the EU flat duty applies; neither line has an
+    # hs_code, so each counts as its own tariff line: 2 x EUR 3 at the customs rate for November
+    # (ECB rate of Wednesday 2026-10-21, 1 EUR = 1.1234 USD) = 2 x USD 3.37, plus VAT at the
+    # line's rate (7 % -> 0.24, 19 % -> 0.64).
+    assert d["warnings"] == ["HS_CODE_MISSING"]
+    assert [(x["tariff_line"], x["net"], x["vat"], x["gross"]) for x in d["duties"]] == [
+        ("line:BOOK-1", "3.37", "0.24", "3.61"), ("line:TOY-7", "3.37", "0.64", "4.01")]
+    assert (d["duty_total"], d["fee_total"], d["landed_total"]) == ("7.62", "0.00", "75.75")
     assert d["rates_as_of"] == "2026-11-02"
 
 

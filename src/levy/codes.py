@@ -82,5 +82,8 @@ class WarningCode(StrEnum):
     """The exemption voucher's validity does not cover ``placed_at`` (expired or not yet valid)."""
     EXEMPTION_OTHER_COUNTRY = "EXEMPTION_OTHER_COUNTRY"
     """The exemption voucher is for another country than the destination."""
+    HS_CODE_MISSING = "HS_CODE_MISSING"
+    """A charge keyed on the tariff line (the EU flat duty) met a line without ``hs_code``: that
+    line counted as its own tariff line (contract v1.1)."""
     FX_RATE_STALE = "FX_RATE_STALE"
     """The ECB rate used is more than 3 ECB business days older than ``placed_at``'s date."""

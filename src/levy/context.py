@@ -19,6 +19,7 @@ from levy._lazy import cached_property
 import pycountry
 
 from levy.codes import Reason, Scheme, WarningCode
+from levy.chargebook import Chargebook, RuleRow
 from levy.fx import Conversion, EcbRates
 from levy.identifiers import ExemptionCheck, NumberCheck, check_exemption, check_vat_number
 from levy.models import EXCISE_CATEGORIES, Order, ThresholdFact
@@ -109,12 +110,12 @@ class OrderContext:
 
     def __init__(
         self, order: Order, book: Ratebook, fx: EcbRates, destination: Destination,
-        coverage: CoverageRow,
+        coverage: CoverageRow, rules: Chargebook | None = None,
     ) -> None:
         # The lazy facts (``cached_property``) also store into ``__dict__``: the only writes.
         self.__dict__.update(
             order=order, on=order.placed_on, book=book, fx=fx, destination=destination,
-            coverage=coverage, currency=order.currency,
+            coverage=coverage, currency=order.currency, rules=rules,
         )
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -222,6 +223,12 @@ class OrderContext:
         """Test a per-item limit on the dearest unit; returns the findings and that unit's SKU."""
         sku, unit_net = self.dearest_item
         return self.threshold(scheme, name, unit_net, "item", found), sku
+
+    # ---- dated rules
+
+    def rule_in_force(self, name: str) -> RuleRow | None:
+        """The ``rates/rules.csv`` row of a rule in force on ``placed_at``'s date, if any."""
+        return self.rules.rule(name, self.on) if self.rules is not None else None
 
     # ---- buyer
 

@@ -10,10 +10,14 @@ Order of the checks (each names its rule in the decision):
 2. Destination special territory outside the VAT area -> ``SPECIAL_TERRITORY``.
 3. No regime covers the destination on ``placed_at``'s date -> ``DESTINATION_NOT_COVERED``.
 4. The regime's own ``decide`` (excise goods, threshold, seller establishment, buyer).
+5. Landed cost (contract v1.1), after the decision: customs duties (``levy.duties``) and fees
+   (``levy.fees``) on the imports the platform answers for, and ``landed_total``.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
@@ -22,10 +26,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from levy import duties, fees
+from levy.chargebook import Chargebook
 from levy.codes import Reason
 from levy.context import Destination, OrderContext, Outcome, country_name, extract_vat
 from levy.errors import FieldError, InvalidOrder, LevyError, NoFxRateError, NoRateError
 from levy.fx import EcbRates, default_rates
+from levy.landed import import_case
 from levy.models import (
     Decision,
     DecisionLine,
@@ -135,7 +142,11 @@ class Engine:
         missing = {row.regime for row in self.book.coverage} - set(self.regimes)
         if missing:
             raise LevyError(f"regime_countries.csv names regimes without a module: {sorted(missing)}")
-        self.rates_version = self.book.version
+        self.charges = Chargebook(self.book.rates_dir)
+        self.rates_version = hashlib.sha256(
+            (self.book.version + self.charges.version).encode()
+        ).hexdigest()[:12]
+        """Content hash of every file under rates/ the engine reads (ratebook and chargebook)."""
         self._rate_facts: dict[int, RateFact] = {}
 
     # ---- public API
@@ -149,7 +160,7 @@ class Engine:
         """
         order = parse_order(raw)
         try:
-            return self._decide(order)
+            return self._landed(order, self._decide(order))
         except NoFxRateError as exc:
             raise InvalidOrder([FieldError("currency", str(exc))], order.order_id) from None
         except NoRateError as exc:
@@ -189,11 +200,29 @@ class Engine:
                 f"on {on}: the platform collects nothing.",
             ))
         destination = Destination(ship_to.country, tax_country, tax_area, territory)
-        ctx = OrderContext(order, self.book, self.fx, destination, coverage)
+        ctx = OrderContext(order, self.book, self.fx, destination, coverage, rules=self.charges)
         outcome = self.regimes[coverage.regime].decide(ctx)
         if outcome.collect:
             return self._taxed(ctx, outcome)
         return self._untaxed(order, ctx, territory, outcome)
+
+    def _landed(self, order: Order, decision: Decision) -> Decision:
+        """Add duties, fees and ``landed_total`` to a decision (contract v1.1): a new value."""
+        case = import_case(order, decision, self.book, self.charges)
+        duty = duties.assess(order, decision, case, self.charges, self.fx)
+        fee = fees.assess(order, decision, case, self.charges, self.fx)
+        zero = quantize_minor(ZERO, order.currency)
+        duty_total = sum((d.gross for d in duty.duties), zero)
+        fee_total = sum((f.gross for f in fee.fees), zero)
+        explanation = " ".join(filter(None, (decision.explanation, duty.explanation, fee.explanation)))
+        warnings = list(dict.fromkeys([*decision.warnings, *map(str, duty.warnings)]))
+        legs = duty.fx_legs + fee.fx_legs
+        facts = dataclasses.replace(decision.facts, charge_fx_legs=legs) if legs else decision.facts
+        return dataclasses.replace(
+            decision, explanation=explanation, warnings=warnings, facts=facts,
+            duties=duty.duties, duty_total=duty_total, fees=fee.fees, fee_total=fee_total,
+            landed_total=decision.gross_total + duty_total + fee_total,
+        )
 
     def _facts(self, outcome: Outcome, ctx: OrderContext | None, territory: str | None, rates=()) -> Facts:
         return Facts(

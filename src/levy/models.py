@@ -8,7 +8,7 @@ refused because a float cannot hold every cent.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -187,10 +187,51 @@ class Exemption(_In):
         return self
 
 
+Art3_1Status = Literal["flat_rate_farmer", "exempt_taxable_person", "non_taxable_legal_person"]
+"""Which person of VAT Directive Art. 3(1)(b) the buyer is (contract v1.1, ``buyer.art3_1_status``)."""
+
+
 class Buyer(_In):
     id: StrictStr | None = Field(default=None, max_length=64)
     vat_number: StrictStr | None = Field(default=None, min_length=1, max_length=32)
     exemption: Exemption | None = None
+    art3_1_status: Art3_1Status | None = Field(
+        default=None,
+        description=(
+            "Optional (contract v1.1). Set when the buyer is a person of VAT Directive Art. 3(1)(b) "
+            "whose intra-Community acquisitions of goods are not subject to VAT (below the Art. 3(2) "
+            "threshold, no option to tax): 'flat_rate_farmer' (Art. 3(1)(b)(i)), "
+            "'exempt_taxable_person' (a taxable person making only supplies without deduction, "
+            "(ii)), 'non_taxable_legal_person' ((iii)). Such a buyer receives distance sales "
+            "(Art. 14(4)), so an imported consignment <= EUR 150 is deemed supplied by the platform "
+            "whatever VAT number it gives; from 2027-01-01 the same holds for goods already in the "
+            "EU (Art. 14a(2) as replaced by Directive (EU) 2025/516)."
+        ),
+    )
+
+
+_HS_SEPARATORS = re.compile(r"[ .]")
+_HS_DIGITS = re.compile(r"\d{6,10}")
+
+
+def _hs_code(value: str) -> str:
+    """Normalise a tariff code: spaces and dots removed, then 6 to 10 digits (contract v1.1)."""
+    code = _HS_SEPARATORS.sub("", value)
+    if not _HS_DIGITS.fullmatch(code):
+        raise PydanticCustomError(
+            "hs_code", "must be 6 to 10 digits (spaces and dots allowed), got '{value}'", {"value": value}
+        )
+    return code
+
+
+HsCode = Annotated[
+    StrictStr, Field(max_length=32), AfterValidator(_hs_code),
+    WithJsonSchema({
+        "type": "string", "pattern": r"^[0-9 .]+$", "examples": ["6109.10.00", "610910"],
+        "description": "Tariff classification: HS subheading, CN or TARIC code, 6 to 10 digits "
+                       "after removing spaces and dots (normalised to the digits)",
+    }),
+]
 
 
 class Line(_In):
@@ -198,6 +239,7 @@ class Line(_In):
     quantity: StrictInt = Field(ge=1, le=1_000_000)
     unit_price: Money
     category: Category
+    hs_code: HsCode | None = None
 
 
 class Order(_In):
@@ -311,6 +353,34 @@ class ThresholdFact:
 
 
 @dataclass(slots=True)
+class DutyLine:
+    """A customs duty the platform charges the buyer at checkout (contract v1.1 ``duties``)."""
+
+    code: str
+    tariff_line: str
+    """The tariff classification the charge is reckoned on (``hs_code`` digits that group lines),
+    or ``"line:<sku>"`` for a line without ``hs_code`` (it counts as its own tariff line)."""
+    skus: list[str]
+    net: Decimal
+    vat: Decimal
+    gross: Decimal
+    basis: str
+
+
+@dataclass(slots=True)
+class FeeLine:
+    """A fee the law makes the platform collect per item, line or parcel (``fees``)."""
+
+    code: str
+    country: str
+    skus: list[str]
+    net: Decimal
+    vat: Decimal
+    gross: Decimal
+    basis: str
+
+
+@dataclass(slots=True)
 class Facts:
     """What a reviewer needs to replay the decision."""
 
@@ -322,6 +392,8 @@ class Facts:
     rates: list[RateFact]
     engine_version: str
     rates_version: str
+    charge_fx_legs: tuple[FxLegFact, ...] = ()
+    """The customs-rate legs the duties and fees converted at (``levy.customs_fx``), for replay."""
 
 
 @dataclass(slots=True)
@@ -343,6 +415,12 @@ class Decision:
     warnings: list[str]
     rates_as_of: date
     facts: Facts
+    duties: list[DutyLine] = field(default_factory=list)
+    duty_total: Decimal = Decimal(0)
+    fees: list[FeeLine] = field(default_factory=list)
+    fee_total: Decimal = Decimal(0)
+    landed_total: Decimal = Decimal(0)
+    """``gross_total + duty_total + fee_total``, always (contract v1.1)."""
 
     def model_dump_json(self, *, indent: int | None = None) -> str:
         """The contract's JSON: money and rates as strings, dates ISO."""

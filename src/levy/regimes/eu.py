@@ -42,7 +42,13 @@ BUYER_ID = BuyerId(("vat",), "VAT number")
 SCHEMES = tuple(Scheme(code) for code in FILINGS)
 
 ART_14A_1 = "VAT Directive Art. 14a(1) and Art. 369l"
+ART_14A_1_2028 = "VAT Directive Art. 14a(1), Art. 369l and Art. 201(2) (Directive (EU) 2025/1539)"
 ART_14A_2 = "VAT Directive Art. 14a(2)"
+ART_14A_2_VIDA = "VAT Directive Art. 14a(2) as replaced by Directive (EU) 2025/516"
+VIDA_RULE = "eu_14a2_art3_1_buyers"
+"""From 2027-01-01 Art. 14a(2) also covers buyers of Art. 3(1) (``rates/rules.csv``)."""
+IMPORT_VAT_RULE = "eu_import_vat_deemed_supplier_liable"
+"""From 2028-07-01 the deemed supplier is liable for import VAT (``rates/rules.csv``)."""
 
 
 def decide(ctx: OrderContext) -> Outcome:
@@ -67,6 +73,16 @@ def decide(ctx: OrderContext) -> Outcome:
             )
         scheme, reason, rule = Scheme.EU_IOSS, Reason.DEEMED_SUPPLIER_IMPORT, ART_14A_1
         facts = f"Imported consignment worth {value}"
+        # Directive (EU) 2025/1539, from 2028-07-01: the deemed supplier of an IOSS-eligible
+        # distance sale is the person liable for the import VAT (new Art. 201(2)); the special
+        # arrangements of Art. 369y-369zb are gone, so there is no "customer pays at the border".
+        if ctx.rule_in_force(IMPORT_VAT_RULE) is not None:
+            rule = ART_14A_1_2028
+            facts += " (from 2028-07-01 the deemed supplier is also liable for the import VAT, Art. 201(2))"
+        # Art. 14(4)(2): a distance sale of imported goods is also one to a person of Art. 3(1)
+        # whose intra-Community acquisitions are not taxed, so such a buyer stays in IOSS whatever
+        # VAT number it gives (since 2021-07-01).
+        art3_1_covered = order.buyer.art3_1_status is not None
     else:
         found = NOTHING_FOUND
         # Art. 14a(2) applies only where the underlying seller is not established in the EU.
@@ -77,6 +93,12 @@ def decide(ctx: OrderContext) -> Outcome:
                 f"{country_name(order.seller.country)}: the seller, not the platform, accounts for the VAT.",
             )
         scheme, reason, rule = Scheme.EU_OSS, Reason.DEEMED_SUPPLIER_LOCAL_STOCK, ART_14A_2
+        # ViDA (Directive (EU) 2025/516 Art. 2, from 2027-01-01): the new Art. 14a(2) also deems
+        # the platform supplier for supplies to persons of Art. 3(1) whose intra-Community
+        # acquisitions are not taxed. Before that date only a non-taxable buyer counts.
+        art3_1_covered = order.buyer.art3_1_status is not None and ctx.rule_in_force(VIDA_RULE) is not None
+        if art3_1_covered:
+            rule = ART_14A_2_VIDA
         kind = "domestic supply" if origin == ctx.destination.tax_country else "intra-EU distance sale"
         facts = (
             f"Goods already in the EU ({country_name(origin)}, {kind}) sold by a seller established in "
@@ -85,6 +107,14 @@ def decide(ctx: OrderContext) -> Outcome:
 
     # Art. 14a(2) covers supplies "to a non-taxable person"; CIR 282/2011 Art. 5d presumes the
     # buyer non-taxable unless the platform holds information to the contrary (a valid VAT number).
+    if art3_1_covered:
+        excluded, found = _common.exemption_voucher(ctx, _common.VOUCHER_RULE, found)
+        if excluded:
+            return excluded
+        return _common.collect(
+            ctx, scheme, reason, rule, facts, found=found,
+            buyer=f"buyer of Art. 3(1) ({order.buyer.art3_1_status}) whose intra-Community acquisitions are not taxed",
+        )
     excluded, found = _common.buyer_exclusions(ctx, "VAT Directive Art. 14a; Implementing Regulation 282/2011 Art. 5d", BUYER_ID.kinds, BUYER_ID.label, found=found)
     if excluded:
         return excluded
