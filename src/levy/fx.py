@@ -518,16 +518,20 @@ def _leg_fields(leg: FxLegFact | FxRate | Mapping[str, Any]) -> tuple[str, str, 
 
 
 def recorded_legs(decision: Any) -> list[FxLegFact]:
-    """The FX legs a decision recorded (``facts.threshold.fx_legs``), for :meth:`EcbRates.pinned`.
+    """The FX legs a decision recorded, for :meth:`EcbRates.pinned`: the threshold test's
+    (``facts.threshold.fx_legs``) and the customs rates its duties and fees used
+    (``facts.charge_fx_legs``, contract v1.1).
 
     Args:
         decision: a ``levy.models.Decision``, or its JSON as a dict (``model_dump(mode="json")``).
     """
     facts = decision["facts"] if isinstance(decision, Mapping) else decision.facts
-    threshold = facts["threshold"] if isinstance(facts, Mapping) else facts.threshold
-    if threshold is None:
-        return []
-    legs = threshold.get("fx_legs", ()) if isinstance(threshold, Mapping) else threshold.fx_legs
+    if isinstance(facts, Mapping):
+        threshold = facts["threshold"]
+        legs = list(threshold.get("fx_legs", ()) if threshold else ()) + list(facts.get("charge_fx_legs", ()))
+    else:
+        threshold = facts.threshold
+        legs = list(threshold.fx_legs if threshold else ()) + list(facts.charge_fx_legs)
     return [FxLegFact(*_leg_fields(leg)) for leg in legs]
 
 
