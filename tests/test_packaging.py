@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_wheel_carries_every_rates_file(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
-    for data in ("vat_rates.csv", "thresholds.csv", "regime_countries.csv", "special_territories.csv", "README.md"):
+    for data in ("vat_rates.csv", "thresholds.csv", "regime_countries.csv", "special_territories.csv", "README.md",
+                 "duties.csv", "fees.csv", "charge_vat.csv", "customs_territory.csv", "rules.csv"):
         assert f"levy/_rates/{data}" in names
     assert "levy/py.typed" in names
     assert any(n.endswith("entry_points.txt") for n in names)

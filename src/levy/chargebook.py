@@ -281,4 +281,9 @@ class Chargebook:
             raise RatesDataError(self.rates_dir / "rules.csv", 0, f"rule {name!r} missing")
 
 
-__all__ = ["Chargebook", "DutyRow", "FeeRow", "ChargeVatRow", "CustomsTerritoryRow", "RuleRow"]
+def data_version(ratebook_version: str, chargebook_version: str) -> str:
+    """The content version of everything under rates/ a decision depends on (``rates_version``)."""
+    return hashlib.sha256((ratebook_version + chargebook_version).encode()).hexdigest()[:12]
+
+
+__all__ = ["Chargebook", "data_version", "DutyRow", "FeeRow", "ChargeVatRow", "CustomsTerritoryRow", "RuleRow"]

@@ -23,6 +23,7 @@ from rich.table import Table
 from levy.currencies import ISO_4217_PUBLISHED
 from levy.errors import InvalidOrder, LevyError
 from levy.fx import default_rates
+from levy.chargebook import Chargebook, data_version
 from levy.ratebook import Ratebook
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Levy: cross-border VAT/GST engine for marketplaces.")
@@ -35,9 +36,10 @@ EXIT_FAILURE = 1
 def version_text() -> str:
     """What ``levy --version`` prints: the package, the rates data and the ECB data's last day."""
     book = Ratebook()
+    version = data_version(book.version, Chargebook(book.rates_dir).version)
     fx = default_rates()
     return (f"levy {metadata.version('levy')}\n"
-            f"rates {book.version} ({book.rates_dir})\n"
+            f"rates {version} ({book.rates_dir})\n"
             f"ECB reference rates to {fx.last_date.isoformat()}\n"
             f"ISO 4217 table published {ISO_4217_PUBLISHED.isoformat()}")
 

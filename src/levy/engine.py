@@ -17,7 +17,6 @@ Order of the checks (each names its rule in the decision):
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
@@ -27,7 +26,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from levy import duties, fees
-from levy.chargebook import Chargebook
+from levy.chargebook import Chargebook, data_version
 from levy.codes import Reason
 from levy.context import Destination, OrderContext, Outcome, country_name, extract_vat
 from levy.errors import FieldError, InvalidOrder, LevyError, NoFxRateError, NoRateError
@@ -143,9 +142,7 @@ class Engine:
         if missing:
             raise LevyError(f"regime_countries.csv names regimes without a module: {sorted(missing)}")
         self.charges = Chargebook(self.book.rates_dir)
-        self.rates_version = hashlib.sha256(
-            (self.book.version + self.charges.version).encode()
-        ).hexdigest()[:12]
+        self.rates_version = data_version(self.book.version, self.charges.version)
         """Content hash of every file under rates/ the engine reads (ratebook and chargebook)."""
         self._rate_facts: dict[int, RateFact] = {}
 
