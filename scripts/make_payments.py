@@ -5,7 +5,7 @@ Writes ``examples/paid_orders.jsonl`` from ``examples/orders.jsonl``: every orde
 the platform (offline orders are left out: the platform never collects them) gets a ``payment``
 object as the ledger expects it (``method``, ``amount``, ``currency``, ``accepted_at``):
 
-* the amount is what the engine quotes (``gross_total``) plus the method's fee (PayPal 2.99 %),
+* the amount is what the engine quotes (``landed_total``) plus the method's fee (PayPal 2.99 %),
   a few paid a little short, within the platform's 1 USD tolerance;
 * the method is drawn from the platform's list (cards, PayPal where the currency allows it,
   Alipay, T/T, Western Union, ...);
@@ -85,8 +85,8 @@ def build(engine: Engine | None = None) -> tuple[list[str], dict[str, str]]:
         accepted = order.placed_at + timedelta(minutes=rng.randint(3, 3 * 24 * 60))
         if oid in wrong_currency:
             method = "paypal"
-        fee = METHODS[method].fee(decision.gross_total, cur)
-        amount = decision.gross_total + fee
+        fee = METHODS[method].fee(decision.landed_total, cur)
+        amount = decision.landed_total + fee
         if oid in late:
             accepted = order.placed_at + timedelta(days=20, hours=rng.randint(1, 200))
         elif oid in off:

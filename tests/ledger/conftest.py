@@ -65,16 +65,16 @@ def ledger(db_url, engine):
 
 def payment_for(engine, order: dict, method: str = "visa", *, delta: str = "0", after_minutes: int = 30,
                 **overrides) -> dict:
-    """The payment a buyer makes for ``order``: the quoted gross total plus the method's fee
+    """The payment a buyer makes for ``order``: the quoted landed total plus the method's fee
     (plus ``delta``), accepted ``after_minutes`` after ``placed_at``."""
     from datetime import datetime, timedelta
 
     decision = engine.quote(order)
-    fee = METHODS[method].fee(decision.gross_total, decision.currency)
+    fee = METHODS[method].fee(decision.landed_total, decision.currency)
     placed = datetime.fromisoformat(order["placed_at"])
     payment = {
         "method": method,
-        "amount": str(decision.gross_total + fee + Decimal(delta)),
+        "amount": str(decision.landed_total + fee + Decimal(delta)),
         "currency": order["currency"],
         "accepted_at": (placed + timedelta(minutes=after_minutes)).isoformat(),
     }

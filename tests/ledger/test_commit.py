@@ -23,8 +23,9 @@ def test_recorded_order_stores_decision_facts_rows_payment_and_events(ledger, co
     assert body == {
         "order_id": "AE-2026-000123", "status": "recorded", "collect": True, "scheme": "EU_IOSS",
         "reason": "DEEMED_SUPPLIER_IMPORT", "tax_country": "DE", "currency": "USD",
-        "net_total": "60.00", "vat_total": "8.13", "gross_total": "68.13", "fee": "2.04",
-        "amount_payable": "70.17", "paid": "70.17", "difference": "0.00", "flags": [],
+        "net_total": "60.00", "vat_total": "8.13", "gross_total": "68.13", "duty_total": "7.62",
+        "fee_total": "0.00", "landed_total": "75.75", "fee": "2.26",
+        "amount_payable": "78.01", "paid": "78.01", "difference": "0.00", "flags": [],
     }
     with ledger.db.connect() as conn:
         order = conn.execute(select(orders)).one()
@@ -48,7 +49,7 @@ def test_recorded_order_stores_decision_facts_rows_payment_and_events(ledger, co
         assert all(r.rate_source and r.rate_valid_from for r in rows)
         p = conn.execute(select(payments)).one()
         assert (p.method, p.amount_minor, p.fee_minor, p.payable_minor, p.difference_minor) == (
-            "paypal", 7017, 204, 7017, 0)
+            "paypal", 7801, 226, 7801, 0)  # landed 75.75 (duty 7.62) + PayPal fee 2.26
         assert p.usd_rate == "1" and p.flags == ""  # USD order: no conversion needed
         log = conn.execute(select(events.c.seq, events.c.kind, events.c.at).order_by(events.c.seq)).all()
         assert [(s, k) for s, k, _ in log] == [(1, "placed"), (2, "paid")]
@@ -75,7 +76,7 @@ def test_different_payload_for_a_committed_order_is_a_conflict(ledger, contract_
     assert body["error"]["code"] == "ORDER_CONFLICT"
     assert body["error"]["message"].startswith("order AE-2026-000123 is already committed with a different payload")
     with ledger.db.connect() as conn:  # the first payment stands
-        assert conn.execute(select(payments.c.amount_minor)).scalar_one() == 6813
+        assert conn.execute(select(payments.c.amount_minor)).scalar_one() == 7575  # landed total
 
 
 def test_a_batch_goes_on_past_refusals_and_answers_in_order(ledger, contract_paid, paid):
@@ -133,3 +134,23 @@ def test_the_log_and_the_recorded_facts_are_append_only(ledger, contract_paid, s
     with pytest.raises(DBAPIError, match="append-only"), ledger.db.begin() as conn:
         conn.execute(text(statement))
     assert ledger.counts()["events"] == 2
+
+
+def test_duties_are_recorded_in_minor_units_and_replayed(ledger, contract_paid):
+    """Contract v1.1: the EU flat duty of the contract's example (2 tariff lines without hs_code,
+    EUR 3 each at the customs rate for November 2026, 1 EUR = 1.1234 USD) is stored one row per
+    tariff line, and replay checks the rows against the decision's duty_total."""
+    from levy.ledger.schema import decision_charges
+
+    (result,) = ledger.commit([json.dumps(contract_paid())])
+    assert result.status == "recorded", result.body
+    assert (result.body["duty_total"], result.body["landed_total"]) == ("7.62", "75.75")
+    with ledger.db.connect() as conn:
+        rows = conn.execute(select(decision_charges).order_by(decision_charges.c.position)).all()
+    assert [(r.kind, r.code, r.country, r.tariff_line, r.skus, r.net_minor, r.vat_minor, r.gross_minor)
+            for r in rows] == [
+        ("duty", "EU_LVC_FLAT", "DE", "line:BOOK-1", "BOOK-1", 337, 24, 361),
+        ("duty", "EU_LVC_FLAT", "DE", "line:TOY-7", "TOY-7", 337, 64, 401)]
+    assert all("UCC-IA Art. 146" in r.basis for r in rows)
+    replay = ledger.replay("AE-2026-000123")
+    assert replay.agree and replay.differences == []

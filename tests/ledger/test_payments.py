@@ -47,13 +47,15 @@ def test_fee_is_a_rounded_share_of_the_order_amount(method, gross, currency, fee
 
 # order changes | method | amount paid | -> code or None (accepted) | recorded difference
 AMOUNT_CASES = [
-    ({"currency": "USD"}, "visa", "119.00", None, "0.00"),
-    ({"currency": "USD"}, "visa", "120.00", None, "1.00"),
-    ({"currency": "USD"}, "visa", "118.00", None, "-1.00"),
-    ({"currency": "USD"}, "visa", "120.01", "PAYMENT_AMOUNT_MISMATCH", None),
-    ({"currency": "USD"}, "visa", "117.99", "PAYMENT_AMOUNT_MISMATCH", None),
-    ({"currency": "USD"}, "paypal", "122.56", None, "0.00"),          # 119.00 + 3.56 fee
-    ({"currency": "USD"}, "paypal", "119.00", "PAYMENT_AMOUNT_MISMATCH", None),  # fee not paid
+    # landed total 123.07 USD: goods 100.00 + VAT 19.00 + the EU flat duty 3.42 + its VAT 0.65
+    # (EUR 3 at the customs rate for October 2026, 1 EUR = 1.1411 USD)
+    ({"currency": "USD"}, "visa", "123.07", None, "0.00"),
+    ({"currency": "USD"}, "visa", "124.07", None, "1.00"),
+    ({"currency": "USD"}, "visa", "122.07", None, "-1.00"),
+    ({"currency": "USD"}, "visa", "124.08", "PAYMENT_AMOUNT_MISMATCH", None),
+    ({"currency": "USD"}, "visa", "122.06", "PAYMENT_AMOUNT_MISMATCH", None),
+    ({"currency": "USD"}, "paypal", "126.75", None, "0.00"),          # 123.07 + 3.68 fee
+    ({"currency": "USD"}, "paypal", "123.07", "PAYMENT_AMOUNT_MISMATCH", None),  # fee not paid
     ({"currency": "USD", "price": "11000.00"}, "paypal", "11328.90", None, "0.00"),  # 12,000 USD cap
     ({"currency": "USD", "price": "11700.00"}, "paypal", "12049.83", "PAYPAL_LIMIT_EXCEEDED", None),
     ({"currency": "USD", "price": "5000.00"}, "visa", "5000.00", None, "0.00"),  # not above 5,000
@@ -88,14 +90,14 @@ def test_amount_rules(engine, changes, method, amount, code, difference):
 
 
 def test_tolerance_in_another_currency_is_1_usd_at_the_ecb_rate_of_the_payment_date(engine):
-    order = build_order()  # EUR, gross 119.00
+    order = build_order()  # EUR, landed 122.57 (gross 119.00 + EUR 3 duty + 0.57 VAT on it)
     accepted = PLACED + timedelta(hours=1)
     usd_per_eur = engine.fx.conversion("EUR", "USD", accepted.date()).factor
     tolerance = (Decimal(1) / usd_per_eur).quantize(Decimal("0.01"), ROUND_FLOOR)  # largest whole cent
-    ok = check(engine, order, "visa", str(Decimal("119.00") + tolerance), accepted)
+    ok = check(engine, order, "visa", str(Decimal("122.57") + tolerance), accepted)
     assert ok.difference == tolerance and ok.usd_per_unit == usd_per_eur
     with pytest.raises(PaymentRefused, match="more than the 1 USD tolerance") as caught:
-        check(engine, order, "visa", str(Decimal("119.00") + tolerance + Decimal("0.01")), accepted)
+        check(engine, order, "visa", str(Decimal("122.57") + tolerance + Decimal("0.01")), accepted)
     assert caught.value.details["difference"] == str(tolerance + Decimal("0.01"))
 
 
@@ -113,10 +115,10 @@ def test_tolerance_in_another_currency_is_1_usd_at_the_ecb_rate_of_the_payment_d
 def test_payment_window_of_20_days(engine, accepted_at, code):
     order = build_order()
     if code is None:
-        assert check(engine, order, "visa", "119.00", accepted_at).paid == Decimal("119.00")
+        assert check(engine, order, "visa", "122.57", accepted_at).paid == Decimal("122.57")
         return
     with pytest.raises(PaymentRefused) as caught:
-        check(engine, order, "visa", "119.00", accepted_at)
+        check(engine, order, "visa", "122.57", accepted_at)
     assert caught.value.code == code
     if code == "PAYMENT_WINDOW_CLOSED":
         assert "no VAT is due" in str(caught.value) and "20 days" in str(caught.value)

@@ -44,7 +44,8 @@ def test_amount_refund_is_split_pro_rata_at_the_original_rates(disputed):
     assert lines_of(body) == [
         ("BOOK-1", "7", None, "3.66", "0.26"), ("TOY-7", "19", None, "4.40", "0.84"),
         ("(shipping)", "7", None, "0.34", "0.02"), ("(shipping)", "19", None, "0.40", "0.08")]
-    assert (body["refunded_total"], body["paid"], body["order_status"]) == ("10.00", "68.13", "shipped")
+    # paid: the landed total 75.75 = 68.13 + the EU flat duty 7.62 (contract v1.1)
+    assert (body["refunded_total"], body["paid"], body["order_status"]) == ("10.00", "75.75", "shipped")
 
 
 def test_full_refund_after_a_partial_one_returns_exactly_the_rest(disputed):
@@ -52,20 +53,21 @@ def test_full_refund_after_a_partial_one_returns_exactly_the_rest(disputed):
     ledger.refund(OID, "R1", amount="10.00", at=at(10))
     ledger.event(OID, "dispute", at(15))
     body = ledger.refund(OID, "R2", full=True, at=at(16)).body
-    assert (body["amount"], body["net"], body["vat"], body["outside_vat_base"]) == ("58.13", "51.20", "6.93", "0.00")
+    # the rest of the goods, and the duty (7.62, customs debt: outside the goods' VAT base)
+    assert (body["amount"], body["net"], body["vat"], body["outside_vat_base"]) == ("65.75", "51.20", "6.93", "7.62")
     assert lines_of(body) == [
         ("BOOK-1", "7", 2, "21.34", "1.49"), ("TOY-7", "19", 1, "25.60", "4.86"),
         ("(shipping)", "7", None, "1.93", "0.14"), ("(shipping)", "19", None, "2.33", "0.44")]
-    assert (body["refunded_total"], body["order_status"]) == ("68.13", "refunded")
+    assert (body["refunded_total"], body["order_status"]) == ("75.75", "refunded")
     (total,) = ledger.totals()
     assert (total.vat, total.refunded_vat, total.vat_collected) == (Decimal("8.13"), Decimal("8.13"), Decimal("0.00"))
-    assert (total.net_collected, total.refunded, total.paid) == (Decimal("0.00"), Decimal("68.13"), Decimal("68.13"))
+    assert (total.net_collected, total.refunded, total.paid) == (Decimal("0.00"), Decimal("75.75"), Decimal("75.75"))
 
 
 def test_full_refund_returns_the_paypal_fee_outside_the_vat_base(disputed):
     ledger = disputed(method="paypal")
     body = ledger.refund(OID, "R1", full=True, at=at(10)).body
-    assert (body["amount"], body["net"], body["vat"], body["outside_vat_base"]) == ("70.17", "60.00", "8.13", "2.04")
+    assert (body["amount"], body["net"], body["vat"], body["outside_vat_base"]) == ("78.01", "60.00", "8.13", "9.88")
 
 
 def test_line_refund_takes_units_at_the_line_rate(disputed):
@@ -105,14 +107,13 @@ def test_refusals_name_the_order_and_the_rule(disputed, kwargs, code, detail):
 
 
 def test_refunds_never_exceed_what_was_paid(disputed):
-    ledger = disputed(delta="-0.50")  # paid 67.63 for 68.13, inside the 1 USD tolerance
+    ledger = disputed(delta="-0.50")  # paid 75.25 for 75.75, inside the 1 USD tolerance
     with pytest.raises(LedgerError) as caught:
-        ledger.refund(OID, "R1", amount="68.13", at=at(10))
-    assert caught.value.code == "REFUND_EXCEEDS_PAID"
-    assert caught.value.details["paid"] == "67.63"
-    # a full refund gives back what was paid: all the VAT, and 0.50 less than the goods
+        ledger.refund(OID, "R1", amount="68.14", at=at(10))  # more than the goods left
+    assert caught.value.code == "REFUND_EXCEEDS_REMAINING"
+    # a full refund gives back what was paid: all the goods' VAT, and the duty 0.50 short
     body = ledger.refund(OID, "R2", full=True, at=at(10)).body
-    assert (body["amount"], body["vat"], body["outside_vat_base"]) == ("67.63", "8.13", "-0.50")
+    assert (body["amount"], body["vat"], body["outside_vat_base"]) == ("75.25", "8.13", "7.12")
 
 
 def test_refund_id_is_the_idempotency_key(disputed, contract_paid):
@@ -131,6 +132,7 @@ def test_refund_id_is_the_idempotency_key(disputed, contract_paid):
         ledger.refund("OTHER-1", "R1", full=True, at=at(11))
     assert caught.value.code == "REFUND_CONFLICT" and ledger.counts() == {**counts, "orders": 2, "decisions": 2,
                                                                          "payments": 2, "decision_lines": 8,
+                                                                         "decision_charges": 4,
                                                                          "events": counts["events"] + 2}
 
 

@@ -33,7 +33,7 @@ from levy.ledger.db import RETRIES, now, retryable
 from levy.ledger.errors import OrderConflict, PaymentRefused
 from levy.ledger.payments import check_payment, parse_payment
 from levy.ledger.records import PaidOrder, Result, canonical_json, loads_json, sha256_hex
-from levy.ledger.schema import decision_lines, decisions, events, orders, payments
+from levy.ledger.schema import decision_charges, decision_lines, decisions, events, orders, payments
 from levy.money import minor_units
 
 CHUNK_SIZE = 1000
@@ -62,6 +62,8 @@ class _Prepared:
     line_rows: list[tuple]
     event_rows: list[tuple]
     body: dict[str, Any]
+    charge_rows: list[tuple] = ()
+    """The decision's duties and fees (contract v1.1), one row each."""
 
 
 @dataclass(slots=True)
@@ -95,7 +97,7 @@ class Bulk:
     SQLAlchemy writes and reads them; psycopg takes the Python objects as they are.
     """
 
-    TABLES = (orders, decisions, payments, decision_lines, events)
+    TABLES = (orders, decisions, payments, decision_lines, events, decision_charges)
 
     def __init__(self, dialect_name: str, paramstyle: str) -> None:
         self.columns = {
@@ -258,6 +260,9 @@ class Committing:
             conn.exec_driver_sql(sql["payments"], [p.payment_row for p in mine])
             conn.exec_driver_sql(sql["decision_lines"], [row for p in mine for row in p.line_rows])
             conn.exec_driver_sql(sql["events"], [row for p in mine for row in p.event_rows])
+            charges = [row for p in mine for row in p.charge_rows]
+            if charges:
+                conn.exec_driver_sql(sql["decision_charges"], charges)
         return {p.order_id for p in mine}
 
     @staticmethod
@@ -338,6 +343,14 @@ class Committing:
              day(r.rate_valid_from), r.rate_source, r.net, r.vat, r.gross)
             for r in amount_rows(order, decision, digits)
         ]
+        charge_rows = [
+            (oid, i, kind, c.code, country, tariff_line, ";".join(c.skus),
+             to_minor(c.net, digits), to_minor(c.vat, digits), to_minor(c.gross, digits), c.basis)
+            for i, (kind, c, country, tariff_line) in enumerate(
+                [("duty", d, order.ship_to.country, d.tariff_line) for d in decision.duties]
+                + [("fee", f, f.country, None) for f in decision.fees]
+            )
+        ]
         event_rows = [
             (oid, 1, "placed", placed_at, recorded_at, None),
             (oid, 2, "paid", paid_at, recorded_at,
@@ -348,11 +361,13 @@ class Committing:
             "scheme": scheme, "reason": decision.reason.value,
             "tax_country": decision.tax_country, "currency": cur,
             "net_total": str(decision.net_total), "vat_total": str(decision.vat_total),
-            "gross_total": str(decision.gross_total), "fee": str(check.fee),
+            "gross_total": str(decision.gross_total), "duty_total": str(decision.duty_total),
+            "fee_total": str(decision.fee_total), "landed_total": str(decision.landed_total),
+            "fee": str(check.fee),
             "amount_payable": str(check.payable), "paid": str(check.paid),
             "difference": str(check.difference), "flags": list(check.flags),
         }
-        return _Prepared(oid, digest, order_row, decision_row, payment_row, line_rows, event_rows, body)
+        return _Prepared(oid, digest, order_row, decision_row, payment_row, line_rows, event_rows, body, charge_rows)
 
 
 __all__ = ["CHUNK_SIZE", "Committing"]

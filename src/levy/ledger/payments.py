@@ -231,7 +231,7 @@ class PaymentCheck:
     fee: Decimal
     """The method's fee, its own line, outside the VAT base."""
     payable: Decimal
-    """``gross_total`` plus the fee."""
+    """``landed_total`` (goods, VAT, duties and fees the decision charges) plus the fee."""
     paid: Decimal
     difference: Decimal
     """``paid - payable``, within the 1 USD tolerance; recorded."""
@@ -256,7 +256,7 @@ def check_payment(order: Order, decision: Decision, payment: Payment, fx: EcbRat
 
     Args:
         order: the validated order.
-        decision: the engine's decision for it (``gross_total`` is what the buyer owes).
+        decision: the engine's decision for it (``landed_total`` is what the buyer owes).
         payment: the validated payment.
         fx: the ECB history (USD conversions on ``accepted_at``'s date).
 
@@ -310,8 +310,9 @@ def check_payment(order: Order, decision: Decision, payment: Payment, fx: EcbRat
             currency=cur,
         )
 
-    fee = method.fee(decision.gross_total, cur)
-    payable = decision.gross_total + fee
+    # Contract v1.1: the buyer pays ``landed_total`` (gross_total + duties + the law's fees).
+    fee = method.fee(decision.landed_total, cur)
+    payable = decision.landed_total + fee
     paid = payment.amount
     difference = paid - payable
     usd_per_unit = fx_on = fx_source = None
@@ -335,7 +336,7 @@ def check_payment(order: Order, decision: Decision, payment: Payment, fx: EcbRat
         raise PaymentRefused(
             oid, "PAYMENT_AMOUNT_MISMATCH",
             f"order {oid}: paid {_money(paid, cur)} but the amount payable is {_money(payable, cur)} "
-            f"(gross total {_money(decision.gross_total, cur)} + {method.label} fee {_money(fee, cur)}); "
+            f"(landed total {_money(decision.landed_total, cur)} + {method.label} fee {_money(fee, cur)}); "
             f"the difference {difference:+} {cur}"
             + ("" if cur == USD else f" ({_usd(abs(difference) * usd_per_unit)} at the ECB rate of {fx_on})")
             + f" is more than the {TOLERANCE_USD} USD tolerance",

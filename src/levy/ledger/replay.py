@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+from decimal import Decimal
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -18,7 +19,7 @@ from levy.fx import EcbRates, recorded_legs
 from levy.ledger.amounts import from_minor
 from levy.ledger.errors import UnknownOrder
 from levy.ledger.records import ReplayResult
-from levy.ledger.schema import decision_lines, decisions, orders
+from levy.ledger.schema import decision_charges, decision_lines, decisions, orders
 
 
 class Replaying:
@@ -30,8 +31,9 @@ class Replaying:
     def replay(self, order_id: str, *, engine: Engine | None = None) -> ReplayResult:
         """Re-run the engine on the stored order and compare with the stored decision.
 
-        The engine quotes with the ECB rates the decision recorded (``facts.threshold.fx_legs``,
-        pinned over the engine's history), so rates imported since (``levy fx import``, a
+        The engine quotes with the ECB rates the decision recorded (``facts.threshold.fx_legs``
+        and the customs-rate legs of its duties and fees, ``facts.charge_fx_legs``, pinned over
+        the engine's history), so rates imported since (``levy fx import``, a
         same-day correction by the ECB) do not make a sound decision look different; the rates
         and rules of ``rates/`` are the engine's own, so a change there does show.
 
@@ -55,6 +57,10 @@ class Replaying:
                 select(func.sum(decision_lines.c.net_minor), func.sum(decision_lines.c.vat_minor),
                        func.sum(decision_lines.c.gross_minor)).where(decision_lines.c.order_id == order_id)
             ).one()
+            charge_sums = dict(conn.execute(
+                select(decision_charges.c.kind, func.sum(decision_charges.c.gross_minor))
+                .where(decision_charges.c.order_id == order_id).group_by(decision_charges.c.kind)
+            ).all())
         payload = json.loads(row.payload)
         payload.pop("payment", None)
         stored = json.loads(row.decision_json)
@@ -71,6 +77,12 @@ class Replaying:
             if int(got or 0) != want:
                 problems.append(f"amount rows' {name} sum {from_minor(int(got or 0), row.minor_units)} "
                                 f"!= decision {name}_total {from_minor(want, row.minor_units)}")
+        # the duty and fee rows must add up to the stored decision's totals (contract v1.1)
+        for kind, total in (("duty", "duty_total"), ("fee", "fee_total")):
+            got = from_minor(int(charge_sums.get(kind) or 0), row.minor_units)
+            want = Decimal(stored.get(total, "0"))
+            if got != want:
+                problems.append(f"{kind} rows' gross sum {got} != decision {total} {want}")
         return ReplayResult(
             order_id, differences,
             {k: stored["facts"][k] for k in versions}, {k: replayed["facts"][k] for k in versions},

@@ -261,6 +261,36 @@ class RefundLineRow(Base):
     gross_minor: Mapped[int] = mapped_column(Minor)
 
 
+class DecisionChargeRow(Base):
+    """One duty or fee of a decision (contract v1.1 ``duties`` and ``fees``), in minor units.
+
+    A duty is customs debt paid at import, not part of the IOSS VAT return; its ``vat_minor`` is
+    the VAT the law puts on the recharged amount (``rates/charge_vat.csv``).
+    """
+
+    __tablename__ = "decision_charges"
+    __table_args__ = (
+        UniqueConstraint("order_id", "position"),
+        CheckConstraint("kind IN ('duty', 'fee')", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.order_id"))  # indexed by the unique key
+    position: Mapped[int] = mapped_column(SmallInteger)
+    """Duties first, then fees, in the decision's order."""
+    kind: Mapped[str] = mapped_column(String(8))
+    code: Mapped[str] = mapped_column(String(32))
+    country: Mapped[str] = mapped_column(String(2))
+    """The member state of import (duties) or the fee's country."""
+    tariff_line: Mapped[str | None] = mapped_column(String(80))
+    skus: Mapped[str] = mapped_column(Text)
+    """The SKUs it covers, joined by ``;``."""
+    net_minor: Mapped[int] = mapped_column(Minor)
+    vat_minor: Mapped[int] = mapped_column(Minor)
+    gross_minor: Mapped[int] = mapped_column(Minor)
+    basis: Mapped[str] = mapped_column(Text)
+
+
 class ViesCheckRow(Base):
     """One VIES answer about a buyer's VAT number: evidence that it was (or was not) registered
     when checked (``levy vies sweep``; queries in :mod:`levy.ledger.evidence`). Append-only."""
@@ -284,7 +314,7 @@ class ViesCheckRow(Base):
 
 
 APPEND_ONLY_TABLES = ("decisions", "decision_lines", "payments", "events", "refunds", "refund_lines",
-                      "vies_checks")
+                      "vies_checks", "decision_charges")
 """Tables whose rows are never updated or deleted (enforced by triggers)."""
 
 orders = OrderRow.__table__
@@ -294,5 +324,6 @@ payments = PaymentRow.__table__
 events = EventRow.__table__
 refunds = RefundRow.__table__
 refund_lines = RefundLineRow.__table__
+decision_charges = DecisionChargeRow.__table__
 metadata = Base.metadata
 vies_checks = ViesCheckRow.__table__

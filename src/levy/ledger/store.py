@@ -33,6 +33,7 @@ from levy.ledger.records import PaidOrder, ReplayResult, Result, TotalsRow
 from levy.ledger.refunds import Correcting
 from levy.ledger.replay import Replaying
 from levy.ledger.schema import (
+    decision_charges,
     decision_lines,
     decisions,
     events,
@@ -116,7 +117,8 @@ class Ledger(Committing, Correcting, Replaying):
         with self._read() as conn:
             return {
                 t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
-                for t in (orders, decisions, payments, decision_lines, events, refunds, refund_lines)
+                for t in (orders, decisions, payments, decision_lines, events, refunds, refund_lines,
+                          decision_charges)
             }
 
     def status(self, order_id: str) -> str:
