@@ -134,6 +134,7 @@ def report(
     if from_parquet is not None and not from_parquet.is_dir():
         _fail(err, f"no collection lines at {from_parquet}: run `levy export --period {period} --out "
                    f"{from_parquet}` first")
+    from levy.reports.charges import charges_table, write_charges  # pandas, deferred like the rest
     from levy.reports.run import ReportRun, make_report
     from levy.reports.writers import write_report
 
@@ -168,7 +169,11 @@ def report(
                     lines, period, schemes=scheme or None, ledger=totals,
                     progress=lambda done, total: bar.update(task, completed=done, total=total or None),
                 )
+            # Duties and fees: customs debt and fees, never part of a VAT return (own file).
+            charges = charges_table(queries.conn, period) if queries is not None else None
         paths = write_report(report_, out)
+        if charges is not None:
+            paths.append(write_charges(charges, period, out))
     except (ReconciliationError, SnapshotMissing) as exc:
         _fail(err, str(exc), EXIT_UNRECONCILED)
     except LevyError as exc:  # no ECB rate for the period's end yet, no ledger, bad lines
