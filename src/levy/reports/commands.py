@@ -1,7 +1,8 @@
 """``levy report`` and ``levy export`` (typer). Imports typer and rich only: pandas, Arrow,
 SQLAlchemy and Dask load when one of these commands runs, never for ``levy quote``.
 
-Exit codes: 0 written; 2 refused (not a ``YYYY-MM`` period, an unknown scheme, a report that
+Exit codes: 0 written; 2 refused (a period written neither ``YYYY-MM`` nor ``YYYY-Qn``, an
+unknown scheme, a scheme that does not file for that kind of period, a report that
 does not reconcile with the ledger to the cent, an export without the ledger's totals): nothing
 is written; 1 the report cannot be made yet or at all (no ECB rate for the period's end: its
 message names the day and the ``levy fx`` command that fetches it; no ledger; unreadable input).
@@ -34,6 +35,8 @@ DbOption = Annotated[
     typer.Option("--db", help="the ledger: SQLAlchemy URL or SQLite file (default: $LEVY_DATABASE_URL or levy.db)"),
 ]
 PeriodOption = Annotated[str, typer.Option("--period", help="the month, YYYY-MM")]
+ReturnPeriodOption = Annotated[str, typer.Option(
+    "--period", help="the return's period: YYYY-MM for monthly schemes (IOSS), YYYY-Qn for quarterly ones (OSS)")]
 
 
 def _fail(console: Console, message: str, code: int = EXIT_FAILURE) -> None:
@@ -104,7 +107,7 @@ def _shown(url: str) -> str:
 
 
 def report(
-    period: PeriodOption,
+    period: ReturnPeriodOption,
     out: Annotated[Path, typer.Option("--out", help="directory for the report files")],
     scheme: Annotated[list[str] | None, typer.Option("--scheme", help="only this scheme (repeat for more); a scheme with no collections gets a nil return")] = None,
     db: DbOption = None,
@@ -113,24 +116,31 @@ def report(
     scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address (default: a local cluster)")] = None,
     workers: Annotated[int, typer.Option("--workers", help="workers of the local Dask cluster")] = 2,
 ) -> None:
-    """Write a month's returns per scheme (by country, corrections, by currency: CSV, Parquet,
-    Excel, chart) from the ledger, once they reconcile with it to the cent."""
+    """Write a period's returns, one folder per scheme (OUT/<scheme>/<period>/: README, by
+    country, corrections, by currency as CSV and Parquet, an Excel workbook, a chart), from the
+    ledger, once they reconcile with it to the cent."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from levy.errors import LevyError
     from levy.reports.export import SnapshotMissing, SnapshotTotals
     from levy.reports.ledger import open_ledger, open_month
     from levy.reports.reconcile import ReconciliationError
-    from levy.reports.schema import FILING_CURRENCIES, ReportError, parse_period
+    from levy.reports.periods import check_scheme_period
+    from levy.reports.schema import FILING_CURRENCIES, ReportError, check_return_period, months_of
 
     console, err = Console(), Console(stderr=True)
     try:
-        parse_period(period)
+        check_return_period(period)
     except ReportError as exc:
         _fail(err, str(exc), EXIT_INVALID)
     unknown = [s for s in scheme or () if s not in FILING_CURRENCIES]
     if unknown:
         _fail(err, f"unknown scheme {unknown[0]!r}; schemes: {', '.join(sorted(FILING_CURRENCIES))}", EXIT_INVALID)
+    try:
+        for name in scheme or ():
+            check_scheme_period(name, period)
+    except ReportError as exc:
+        _fail(err, str(exc), EXIT_INVALID)
     if from_parquet is not None and not from_parquet.is_dir():
         _fail(err, f"no collection lines at {from_parquet}: run `levy export --period {period} --out "
                    f"{from_parquet}` first")
@@ -150,7 +160,8 @@ def report(
                 totals = queries
                 if totals is None:
                     totals = SnapshotTotals(from_parquet)
-                    exported = totals.manifest(period)  # refuse an export without totals before reading it
+                    # Refuse an export without totals before reading it (a quarter: each month's).
+                    exported = [totals.manifest(month) for month in months_of(period)][-1]
                     checked_against = (f"the ledger totals exported with the lines ({exported['ledger']}, "
                                        f"{exported['exported_at']})")
                 lines, client = _lines_source(from_parquet, engine, scheduler, workers)
@@ -186,8 +197,9 @@ def report(
         # Wide enough for the amounts of a large month even when the output is not a terminal.
         Console(width=max(console.width, 120)).print(_totals_table(ReportRun(report_, checked, paths), out))
     else:
-        console.print(f"no collections in {period}: nothing to file (ask for a nil return with --scheme)",
-                      highlight=False)
+        console.print(f"no collections in {period} for the schemes that file "
+                      f"{'quarterly' if 'Q' in period else 'monthly'}: nothing to file (ask for a nil return "
+                      "with --scheme)", highlight=False)
     console.print(f"reconciled with {checked_against}: {checked.groups} group(s), to the cent in the order "
                   f"currencies; {len(paths)} files in {out}", highlight=False, soft_wrap=True)
 
