@@ -11,6 +11,7 @@ message names the day and the ``levy fx`` command that fetches it; no ledger; un
 from __future__ import annotations
 
 from contextlib import ExitStack
+from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -244,7 +245,72 @@ def export(
         f"in {out}; the ledger's totals in {snapshot_dir(out, period)}", highlight=False, soft_wrap=True)
 
 
+def _parse_day(text: str | None) -> date:
+    if text is None:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a date written YYYY-MM-DD", param_hint="--from") from None
+
+
+def calendar(
+    from_: Annotated[str | None, typer.Option("--from", help="first due date of the window, YYYY-MM-DD (default: today)")] = None,
+    months: Annotated[int, typer.Option("--months", min=1, max=120, help="length of the window in months")] = 3,
+    db: Annotated[str | None, typer.Option("--db", help="the ledger, to say which returns have activity (SQLAlchemy URL or SQLite file)")] = None,
+    out: Annotated[Path, typer.Option("--out", help="the reports directory `levy report --out` writes into")] = Path("reports"),
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON array instead of the table")] = False,
+) -> None:
+    """Every return due in the window, per scheme and period: due date, activity in the
+    ledger, whether the ECB rate it converts at is published, whether it was written."""
+    import json
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    # Deferred like the other commands here: these load pandas and SQLAlchemy, which
+    # `levy --help` and `levy quote` must not.
+    from levy.errors import LevyError
+    from levy.fx import default_rates
+    from levy.reports.calendar import add_months, calendar as due_returns, unknown_due_rules
+
+    console, err = Console(), Console(stderr=True)
+    first = _parse_day(from_)
+    last = add_months(first, months) - timedelta(days=1)
+    try:
+        with ExitStack() as stack:
+            queries = None
+            if db is not None:
+                from levy.ledger.queries import reading  # deferred: SQLAlchemy + pandas
+                from levy.reports.ledger import open_ledger
+
+                ledger = stack.enter_context(open_ledger(db))
+                queries = stack.enter_context(reading(ledger))
+            rows = due_returns(first, last, fx=default_rates(), out=out, queries=queries)
+    except LevyError as exc:
+        _fail(err, str(exc))
+    except SQLAlchemyError as exc:
+        _fail(err, f"cannot read the ledger: {exc}")
+    if as_json:
+        console.print_json(json.dumps([r.as_json() for r in rows]))
+        return
+    table = Table(title=f"Returns due {first.isoformat()} to {last.isoformat()}")
+    for column in ("due", "scheme", "period", "currency", "ledger", "ECB rate", "written"):
+        table.add_column(column)
+    for r in rows:
+        activity = ("not read (--db)" if r.activity is None
+                    else f"{r.orders:,} orders" if r.activity else "nil return")
+        rate = (f"published ({r.rate_day.isoformat()})" if r.rate_day
+                else f"[yellow]not yet[/yellow] (needs {r.rate_needed.isoformat()} or the next publication)")
+        written = f"[green]yes[/green] {r.folder}" if r.written else "no"
+        table.add_row(r.due.isoformat(), r.scheme, r.period, r.currency, activity, rate, written)
+    Console(width=max(console.width, 140)).print(table)
+    unknown = unknown_due_rules()
+    if unknown:
+        console.print(f"not placed (no due date rule yet): {', '.join(unknown)}", highlight=False, soft_wrap=True)
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``levy report`` and ``levy export`` to the command line."""
+    """Add ``levy report``, ``levy export`` and ``levy calendar`` to the command line."""
     app.command("report")(report)
     app.command("export")(export)
+    app.command("calendar")(calendar)
