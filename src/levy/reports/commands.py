@@ -20,6 +20,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from levy.errors import LevyError
+
 EXIT_FAILURE = 1
 EXIT_INVALID = 2
 EXIT_UNRECONCILED = 2
@@ -269,7 +271,6 @@ def calendar(
 
     # Deferred like the other commands here: these load pandas and SQLAlchemy, which
     # `levy --help` and `levy quote` must not.
-    from levy.errors import LevyError
     from levy.fx import default_rates
     from levy.reports.calendar import add_months, calendar as due_returns, unknown_due_rules
 
