@@ -57,15 +57,21 @@ demo: $(STAMP)
 	$(LEDGER) event AE-2026-183655 dispute   --at 2026-11-04T09:00:00+00:00 --db $(DEMO_DB) || [ $$? -eq 2 ]
 	$(LEDGER) replay AE-2026-050324 --db $(DEMO_DB)
 	$(LEDGER) totals --db $(DEMO_DB)
-	@echo "== monthly returns: September 2026, checked against the ledger to the cent before writing. The sample"
-	@echo "   batch is mostly Oct/Nov 2026, so the ledger also gets the golden Aug-Sep month the tests use"
+	@echo "== returns: September 2026 (monthly schemes) and 2026-Q3 (the quarterly Union OSS), checked against the"
+	@echo "   ledger to the cent before writing. The sample batch is mostly Oct/Nov 2026, so the ledger also gets the"
+	@echo "   golden Aug-Sep month the tests use"
 	$(LEDGER) commit tests/golden/ledger/paid_orders.jsonl --db $(DEMO_DB) > build/demo-commit-golden.jsonl
 	@rm -rf build/reports
 	$(LEDGER) report --period 2026-09 --db $(DEMO_DB) --out build/reports
-	@echo "   $$(ls build/reports | wc -l) files in build/reports/ (by-country, corrections, by-currency CSV per scheme; xlsx; parquet; PNG)"
+	$(LEDGER) report --period 2026-Q3 --scheme EU_OSS --db $(DEMO_DB) --out build/reports
+	@echo "   $$(ls -d build/reports/*/* | wc -l) return folders in build/reports/<scheme>/<period>/, each with a README,"
+	@echo "   by-country, corrections and by-currency as CSV and Parquet, a workbook (.xlsx) and a chart (.png):"
+	@ls -d build/reports/*/* | sed 's|^|     |'
+	@echo "== filing calendar from 2026-12-01: what is due, with the ledger's activity and the ECB rate each needs"
+	$(LEDGER) calendar --from 2026-12-01 --months 3 --db $(DEMO_DB) --out build/reports
 	@echo "== October 2026 converts at the ECB rate of Monday 2026-11-02 (Art. 366(2)); with the packaged history"
 	@echo "   alone (it ends 2026-10-30) the report stops, exit 1, naming the day and the levy fx fix; nothing written"
-	LEVY_DATA_DIR=$(CURDIR)/build/demo-fx-none $(LEDGER) report --period 2026-10 --db $(DEMO_DB) --out build/reports/2026-10 || [ $$? -eq 1 ]
+	LEVY_DATA_DIR=$(CURDIR)/build/demo-fx-none $(LEDGER) report --period 2026-10 --db $(DEMO_DB) --out build/reports || [ $$? -eq 1 ]
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
@@ -73,7 +79,7 @@ test: $(STAMP)
 # Compliance review notebooks, executed on a fresh sample ledger and written as HTML (code
 # hidden) for reviewers: build/notebooks/*.html. The tests execute the same notebooks.
 notebooks: $(STAMP)
-	$(BIN)/python -m levy.review html --out build/notebooks
+	$(BIN)/levy review html --out build/notebooks
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_quote.py

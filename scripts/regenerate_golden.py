@@ -5,7 +5,8 @@ Usage:
     python scripts/regenerate_golden.py --check   # compare only; exit 1 if any differs
     python scripts/regenerate_golden.py --reprice # first re-price the golden ledger's payments
 
-Two golden months, both September 2026 (tests/golden/README.md says what they hold):
+Two golden sets, both September 2026 for the monthly schemes and the third quarter of 2026 for
+the quarterly ones (tests/golden/README.md says what they hold):
 
 * ``tests/golden/expected/``: the report of the hand-made collection lines
   ``tests/golden/lines/collection-lines.csv`` (the report core alone);
@@ -38,7 +39,8 @@ from levy.reports.writers import table_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden"
-PERIOD = "2026-09"
+PERIODS = ("2026-09", "2026-Q3")
+"""The monthly return of September 2026 and the quarterly return of its quarter."""
 sys.path.insert(0, str(ROOT / "tests"))
 from golden import ledger_month  # (shared with the tests)
 
@@ -55,8 +57,11 @@ def expected_files() -> dict[str, str]:
     """File name -> CSV text of the hand-made lines' report."""
     lines = pd.read_csv(GOLDEN / "lines" / "collection-lines.csv", dtype=str, keep_default_na=False)
     lines = lines.astype({"net_minor": "int64", "vat_minor": "int64"})
-    report, _ = make_report(FrameLines(lines), PERIOD, fx=EcbRates())
-    return _files(report)
+    files: dict[str, str] = {}
+    for period in PERIODS:
+        report, _ = make_report(FrameLines(lines), period, fx=EcbRates())
+        files.update(_files(report))
+    return files
 
 
 def ledger_expected_files() -> dict[str, str]:
@@ -69,9 +74,12 @@ def ledger_expected_files() -> dict[str, str]:
     with tempfile.TemporaryDirectory(prefix="levy-golden-") as tmp, \
             Ledger(f"sqlite:///{Path(tmp) / 'ledger.db'}", engine=Engine(fx=fx)) as ledger:
         ledger_month.build_ledger(ledger)
+        files: dict[str, str] = {}
         with open_month(ledger) as (lines, totals):
-            report, _ = make_report(lines, ledger_month.PERIOD, fx=fx, ledger=totals)
-    return _files(report)
+            for period in (ledger_month.PERIOD, ledger_month.QUARTER):
+                report, _ = make_report(lines, period, fx=fx, ledger=totals)
+                files.update(_files(report))
+    return files
 
 
 def reprice() -> int:

@@ -24,6 +24,7 @@ from levy.currencies import ISO_4217_PUBLISHED
 from levy.errors import InvalidOrder, LevyError
 from levy.fx import default_rates
 from levy.chargebook import Chargebook, data_version
+from levy.progress import MIN_LINES, line_progress
 from levy.ratebook import Ratebook
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Levy: cross-border VAT/GST engine for marketplaces.")
@@ -157,9 +158,13 @@ def quote(
     _, payloads = _split_orders(_read_input(source))
     out = sys.stdout
     failed = 0
-    for text, chunk_failed in _quote_batches(engine, payloads, 2 if pretty else None, jobs or os.cpu_count() or 1):
-        out.write(text)
-        failed += chunk_failed
+    total = len(payloads) if source != "-" and len(payloads) > MIN_LINES and err_console.is_terminal else None
+    batches = _quote_batches(engine, payloads, 2 if pretty else None, jobs or os.cpu_count() or 1)
+    with line_progress("levy quote", total, err_console) as advance:
+        for done, (text, chunk_failed) in enumerate(batches):
+            out.write(text)
+            failed += chunk_failed
+            advance(min(CHUNK_LINES, len(payloads) - done * CHUNK_LINES))
     out.flush()
     if failed:
         raise typer.Exit(EXIT_INVALID)
@@ -296,6 +301,12 @@ _register_regimes(app)
 from levy.vies.cli import app as _vies_app  # noqa: E402
 
 app.add_typer(_vies_app, name="vies")
+
+# `levy review html`: the compliance review notebooks (levy.review); nbclient, papermill and
+# pandas load only when it runs.
+from levy.review.commands import register as _register_review  # noqa: E402
+
+_register_review(app)
 
 
 def main() -> None:  # console script entry point

@@ -26,11 +26,13 @@ from golden.ledger_month import ACTIONS, EXPECTED, PAID_ORDERS, read_jsonl
 
 from levy.api.reports import wants_csv
 from levy.codes import Scheme
+from levy.reports.periods import filing_facts
 
 PERIOD = "2026-09"
 LEVY = [sys.executable, "-m", "levy"]
-SCHEMES = [s.value for s in Scheme]
-COLLECTED = sorted({p.name.split(f"-{PERIOD}-")[0] for p in EXPECTED.glob("*-by-country.csv")})
+SCHEMES = [s.value for s in Scheme if filing_facts(s).period == "month"]
+"""The schemes that file a monthly return (the endpoint serves months; EU_OSS files quarters)."""
+COLLECTED = sorted({p.name.split(f"-{PERIOD}-")[0] for p in EXPECTED.glob(f"*-{PERIOD}-by-country.csv")})
 """The schemes with collections in the golden September (SG_GST_LVG has none: a nil return)."""
 FX_FIXTURES = Path(__file__).parents[1] / "fixtures" / "fx"
 TAMPERED_ORDER = "GL-2026-0902"
@@ -120,12 +122,12 @@ def test_json_is_the_by_country_file_levy_report_writes(finance, written, scheme
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/json"
     body = response.json()
-    file_rows = read_csv(written / f"{scheme}-{PERIOD}-by-country.csv")
-    corrections = read_csv(written / f"{scheme}-{PERIOD}-corrections.csv")
+    file_rows = read_csv(written / scheme / PERIOD / "by-country.csv")
+    corrections = read_csv(written / scheme / PERIOD / "corrections.csv")
     taxable, vat = (f"{name}_amount_{body['currency'].lower()}" for name in ("taxable", "vat"))
     assert (body["scheme"], body["period"], body["source"], body["reconciled"]) == \
         (scheme, PERIOD, "ledger", True)
-    header = (written / f"{scheme}-{PERIOD}-by-country.csv").read_text().splitlines()[0]
+    header = (written / scheme / PERIOD / "by-country.csv").read_text().splitlines()[0]
     assert header == ",".join(["scheme", "period", "tax_country", "rate_percent", taxable, vat, "orders"])
     # Row for row the file's text, the order count as a number.
     assert body["rows"] == [{**row, "orders": int(row["orders"])} for row in file_rows]
@@ -158,7 +160,7 @@ def test_csv_is_byte_for_byte_the_file_levy_report_writes(finance, written, sche
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert response.headers["content-disposition"] == f'inline; filename="{scheme}-{PERIOD}-by-country.csv"'
     name = f"{scheme}-{PERIOD}-by-country.csv"
-    assert response.content == (written / name).read_bytes()
+    assert response.content == (written / scheme / PERIOD / "by-country.csv").read_bytes()
     if scheme in COLLECTED:  # and the committed golden month
         assert response.content == (EXPECTED / name).read_bytes()
 
@@ -249,7 +251,7 @@ def test_a_rate_imported_while_serving_is_used_by_the_next_report(golden, live_s
                 assert result.returncode == 0, result.stdout + result.stderr
             after = client.get("/v1/reports/EU_IOSS/2026-10", headers={"Accept": "text/csv"})
             assert after.status_code == 200, after.text
-            assert after.content == (tmp_path / "out" / "EU_IOSS-2026-10-by-country.csv").read_bytes()
+            assert after.content == (tmp_path / "out" / "EU_IOSS" / "2026-10" / "by-country.csv").read_bytes()
             assert client.get("/v1/reports/EU_IOSS/2026-10").json()["reconciled"] is True
     finally:
         assert live.stop() == 0, live.log()[-3000:]
@@ -335,7 +337,7 @@ def test_an_export_reports_the_same_month_reconciled_with_its_totals(exported, f
     assert (body["source"], body["reconciled"]) == ("parquet", True)
     from_ledger = finance.get(f"/v1/reports/{scheme}/{PERIOD}").json()
     assert (body["rows"], body["totals"]) == (from_ledger["rows"], from_ledger["totals"])
-    assert text == (written / f"{scheme}-{PERIOD}-by-country.csv").read_bytes()
+    assert text == (written / scheme / PERIOD / "by-country.csv").read_bytes()
 
 
 def test_a_changed_export_is_refused_naming_the_group_and_the_order(exported):

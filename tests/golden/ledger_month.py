@@ -23,6 +23,8 @@ PAID_ORDERS = LEDGER_GOLDEN / "paid_orders.jsonl"
 ACTIONS = LEDGER_GOLDEN / "actions.jsonl"
 EXPECTED = LEDGER_GOLDEN / "expected"
 PERIOD = "2026-09"
+QUARTER = "2026-Q3"
+"""The quarter of the golden month (the quarterly schemes' return: EU_OSS)."""
 
 
 def read_jsonl(path: Path) -> list[dict]:

@@ -17,7 +17,7 @@ import pytest
 
 from levy import review
 
-NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+NOTEBOOKS = review.NOTEBOOKS_DIR
 PERIOD = "2026-10"
 
 
@@ -34,10 +34,11 @@ def run_notebook():
 
 @pytest.fixture(scope="session")
 def sample_db(tmp_path_factory) -> Path:
-    """A fresh sample ledger (SQLite file): the paid sample batch and the life-cycle steps."""
+    """A fresh sample ledger (SQLite file): the paid sample batch, the golden August-September
+    month (as make demo), and the life-cycle steps."""
     path = tmp_path_factory.mktemp("sample-ledger") / "ledger.db"
     summary = review.build_sample_ledger(f"sqlite:///{path}")
-    assert summary == {"recorded": 286, "refused": 6, "steps": len(review.SAMPLE_STEPS)}
+    assert summary == {"recorded": 286 + 35, "refused": 6, "steps": len(review.SAMPLE_STEPS)}
     return path
 
 

@@ -67,4 +67,4 @@ def test_injected_cell_follows_the_parameters_cell():
     review.inject_parameters(nb, {"PERIOD": "2026-09", "AS_OF": None})
     cell = nb.cells[at + 1]
     assert cell.metadata.tags == ["injected-parameters"]
-    assert cell.source.splitlines()[1:] == ["PERIOD = '2026-09'", "AS_OF = None"]
+    assert cell.source.splitlines()[1:] == ['PERIOD = "2026-09"', "AS_OF = None"]  # papermill's translation

@@ -106,15 +106,18 @@ class DictLedger:
         return pd.DataFrame([(o, n, v) for o, (n, v) in sums.items()], columns=["order_id", "net_minor", "vat_minor"])
 
 
-def export_with_totals(lines: pd.DataFrame, root: Path, period: str = GOLDEN_PERIOD) -> Path:
+def export_with_totals(lines: pd.DataFrame, root: Path, period: str = GOLDEN_PERIOD,
+                       months: tuple[str, ...] = ()) -> Path:
     """``write_lines`` plus the ledger totals a report from Parquet is checked against, here
-    those of :class:`DictLedger` over the golden lines (what ``levy export`` saves from SQL)."""
+    those of :class:`DictLedger` over the golden lines (what ``levy export`` saves from SQL),
+    for ``period`` and each of ``months``."""
     from levy.reports import write_lines
     from levy.reports.export import TOTAL_COLUMNS, write_snapshot
 
     write_lines(lines, root)
-    month = lines[lines["period"] == period]
-    orders = month.groupby([*TOTAL_COLUMNS, "order_id"])[["net_minor", "vat_minor"]].sum().reset_index()
-    write_snapshot(root, period, DictLedger(GOLDEN_LINES).totals(period), orders,
-                   "tests: DictLedger over tests/golden/lines/collection-lines.csv")
+    for month_name in (period, *months):
+        month = lines[lines["period"] == month_name]
+        orders = month.groupby([*TOTAL_COLUMNS, "order_id"])[["net_minor", "vat_minor"]].sum().reset_index()
+        write_snapshot(root, month_name, DictLedger(GOLDEN_LINES).totals(month_name), orders,
+                       "tests: DictLedger over tests/golden/lines/collection-lines.csv")
     return root

@@ -9,8 +9,9 @@ from decimal import Decimal
 import pytest
 from reports.report_helpers import TableRates, make_lines
 
-from levy.reports import FILING_CURRENCIES, aggregate_frame, build_report
+from levy.reports import FILING_CURRENCIES, FrameLines, aggregate_frame, build_report
 from levy.reports.build import build_scheme
+from levy.reports.periods import ReturnLines, filing_period
 from levy.reports.schema import ReportError, amount_columns, period_end
 from levy.reports.writers import table_csv
 
@@ -32,7 +33,10 @@ def refund(order, net, vat, original=P, currency="EUR", country="DE", rate="19",
 
 
 def report(*rows, fx=RATES, scheme="EU_IOSS"):
-    return build_scheme(aggregate_frame(make_lines(*rows)), scheme, P, fx)
+    """The scheme's return for the period of its own kind holding September 2026 (a quarterly
+    scheme reads the month as part of 2026-Q3)."""
+    period = filing_period(scheme, date(2026, 9, 1))
+    return build_scheme(ReturnLines(FrameLines(make_lines(*rows))).aggregate(period), scheme, period, fx)
 
 
 def row(table, **match):

@@ -17,7 +17,7 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def export(golden_lines, tmp_path_factory):
-    return export_with_totals(golden_lines, tmp_path_factory.mktemp("export"))
+    return export_with_totals(golden_lines, tmp_path_factory.mktemp("export"), months=("2026-07", "2026-08"))
 
 
 def test_report_from_parquet_writes_every_scheme_and_prints_totals(export, tmp_path):
@@ -26,29 +26,46 @@ def test_report_from_parquet_writes_every_scheme_and_prints_totals(export, tmp_p
     assert result.exit_code == 0, result.output
     assert "EU_IOSS" in result.output and "VAT due" in result.output
     assert "reconciled with the ledger totals exported with the lines" in " ".join(result.output.split())
-    written = sorted(p.name for p in tmp_path.glob("*.csv"))
-    assert written == sorted(p.name for p in (GOLDEN / "expected").glob("*.csv"))
-    for name in written:  # the files of the CLI are the golden files
-        assert (tmp_path / name).read_bytes() == (GOLDEN / "expected" / name).read_bytes()
-    assert len(list(tmp_path.glob("*.xlsx"))) == len(list(tmp_path.glob("*.png"))) == 5
+    written = sorted(tmp_path.glob("*/*/*.csv"))
+    expected = sorted((GOLDEN / "expected").glob(f"*-{GOLDEN_PERIOD}-*.csv"))
+    assert [f"{p.parts[-3]}-{p.parts[-2]}-{p.name}" for p in written] == [p.name for p in expected]
+    for path, golden in zip(written, expected):  # the files of the CLI are the golden files
+        assert path.read_bytes() == golden.read_bytes()
+    assert len(list(tmp_path.glob("*/*/*.xlsx"))) == len(list(tmp_path.glob("*/*/*.png"))) == 4
+
+
+def test_the_quarter_from_parquet_is_the_golden_quarter(export, tmp_path):
+    result = runner.invoke(app, ["report", "--period", "2026-Q3", "--from-parquet", str(export),
+                                 "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["EU_OSS"]
+    for table in ("by-country", "corrections", "by-currency"):
+        assert (tmp_path / "EU_OSS" / "2026-Q3" / f"{table}.csv").read_bytes() == (
+            GOLDEN / "expected" / f"EU_OSS-2026-Q3-{table}.csv").read_bytes()
 
 
 def test_one_scheme_asked_for(export, tmp_path):
     result = runner.invoke(app, ["report", "--period", GOLDEN_PERIOD, "--scheme", "NO_VOEC",
                                  "--from-parquet", str(export), "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in tmp_path.glob("*.csv")) == [
-        f"NO_VOEC-{GOLDEN_PERIOD}-by-country.csv", f"NO_VOEC-{GOLDEN_PERIOD}-by-currency.csv",
-        f"NO_VOEC-{GOLDEN_PERIOD}-corrections.csv"]
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.glob("*/*/*.csv")) == [
+        f"NO_VOEC/{GOLDEN_PERIOD}/by-country.csv", f"NO_VOEC/{GOLDEN_PERIOD}/by-currency.csv",
+        f"NO_VOEC/{GOLDEN_PERIOD}/corrections.csv"]
 
 
 @pytest.mark.parametrize(
     "args, code, message",
     [
-        (["--period", "2026-9"], 2, "not a month written YYYY-MM"),
+        (["--period", "2026-9"], 2, "neither a month written YYYY-MM nor a quarter written YYYY-Qn"),
+        (["--period", "2026-Q5"], 2, "neither a month written YYYY-MM nor a quarter written YYYY-Qn"),
+        (["--period", "2026-09", "--scheme", "EU_OSS"], 2,
+         "EU_OSS files quarterly returns (VAT Directive Art. 369f): ask for --period 2026-Q3"),
+        (["--period", "2026-Q4", "--scheme", "EU_IOSS"], 2,
+         "EU_IOSS files monthly returns (VAT Directive Art. 369s): ask for one month of 2026-Q4 at a time, "
+         "2026-10 to 2026-12"),
         (["--period", "2026-09", "--from-parquet", "/nonexistent/levy-export"], 1, "levy export --period"),
     ],
-    ids=["bad-period", "no-export"],
+    ids=["bad-period", "no-quarter-5", "oss-month", "ioss-quarter", "no-export"],
 )
 def test_bad_input_exits_with_a_message(args, code, message, tmp_path):
     result = runner.invoke(app, ["report", *args, "--out", str(tmp_path / "out")])

@@ -1,5 +1,6 @@
 """The golden month through the ledger: paid orders committed, events and refunds applied,
-September 2026 reported by ``levy report`` and compared byte for byte with
+September 2026 (monthly schemes) and 2026-Q3 (quarterly: EU_OSS) reported by ``levy report``
+and compared byte for byte with
 ``tests/golden/ledger/expected/`` (regenerate on purpose: ``scripts/regenerate_golden.py``).
 
 Also: the same files from a ``levy export`` (pandas and Dask), the reconciliation stopping the
@@ -18,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from golden.ledger_month import EXPECTED, PERIOD, build_ledger
+from golden.ledger_month import EXPECTED, PERIOD, QUARTER, build_ledger
 from ledger.conftest import BACKENDS, _pg_database
 from typer.testing import CliRunner
 
@@ -33,7 +34,10 @@ pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame
 runner = CliRunner()
 FX_FIXTURES = Path(__file__).parents[1] / "fixtures" / "fx"
 EXPECTED_FILES = sorted(EXPECTED.glob("*.csv"))
-SCHEMES = sorted({p.name.split(f"-{PERIOD}-")[0] for p in EXPECTED_FILES})
+MONTHLY_FILES = sorted(EXPECTED.glob(f"*-{PERIOD}-*.csv"))
+SCHEMES = sorted({p.name.split(f"-{PERIOD}-")[0] for p in MONTHLY_FILES})
+"""The monthly schemes of the golden month (the quarterly EU_OSS files 2026-Q3)."""
+TABLES = ("by-country", "corrections", "by-currency")
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -75,11 +79,22 @@ def report(*args: str):
 
 
 def written_csv(out: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(out.glob("*.csv"))}
+    """The CSV files of every return folder, named as the golden files are
+    (``OUT/EU_OSS/2026-Q3/by-country.csv`` -> ``EU_OSS-2026-Q3-by-country.csv``)."""
+    return {f"{p.parts[-3]}-{p.parts[-2]}-{p.name}": p.read_bytes() for p in sorted(out.glob("*/*/*.csv"))}
 
 
-def expected_csv() -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in EXPECTED_FILES}
+def expected_csv(files=EXPECTED_FILES) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in files}
+
+
+def flat(out: Path, name: str) -> Path:
+    """``flat(out, "EU_IOSS-2026-10-by-currency")`` -> ``out/EU_IOSS/2026-10/by-currency.csv``."""
+    for table in TABLES:
+        if name.endswith(f"-{table}"):
+            scheme, _, period = name[: -len(table) - 1].partition("-")
+            return out / scheme / period / f"{table}.csv"
+    raise AssertionError(name)
 
 
 # ---- the golden month ------------------------------------------------------------------------
@@ -88,38 +103,36 @@ def expected_csv() -> dict[str, bytes]:
 @pytest.fixture(scope="module")
 def golden_report(golden_db, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("golden-report")
-    result = report("--db", golden_db, "--out", str(out))
-    assert result.exit_code == 0, result.output
-    assert "reconciled with the ledger" in result.output
+    for period in (PERIOD, QUARTER):
+        result = runner.invoke(app, ["report", "--period", period, "--db", golden_db, "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        assert "reconciled with the ledger" in result.output
     return out
 
 
 def test_the_report_writes_exactly_the_files_of_the_issue(golden_report):
-    names = sorted(p.name for p in golden_report.iterdir())
+    names = sorted(str(p.relative_to(golden_report)) for p in golden_report.glob("*/*/*"))
+    taxes = {"NO_VOEC": "mva", "AU_GST_LVG": "gst", "NZ_GST_LVG": "gst", "SG_GST_LVG": "gst",
+             "MY_LVG": "sales-tax"}
     expected = sorted(
-        f"{s}-{PERIOD}{suffix}"
-        for s in SCHEMES
-        for suffix in (
-            *(
-                f"-{t}.{ext}"
-                for t in ("by-country", "corrections", "by-currency")
-                for ext in ("csv", "parquet")
-            ),
-            ".xlsx",
-            "-vat-by-country.png",
+        f"{s}/{period}/{name}"
+        for s, period in [*((s, PERIOD) for s in SCHEMES), ("EU_OSS", QUARTER)]
+        for name in (
+            *(f"{t}.{ext}" for t in TABLES for ext in ("csv", "parquet")),
+            f"{s}-{period}.xlsx", "README.md", f"{taxes.get(s, 'vat')}-by-country.png",
         )
     )
     assert names == expected
-    assert len(SCHEMES) == 8 and len(EXPECTED_FILES) == 24
+    assert len(SCHEMES) == 7 and len(EXPECTED_FILES) == 24
 
 
 @pytest.mark.parametrize("expected", EXPECTED_FILES, ids=[p.stem for p in EXPECTED_FILES])
 def test_golden_file_matches_exactly(golden_report, expected):
-    assert (golden_report / expected.name).read_bytes() == expected.read_bytes()
+    assert flat(golden_report, expected.stem).read_bytes() == expected.read_bytes()
 
 
 def _row(out: Path, name: str, **match) -> dict:
-    table = pd.read_csv(out / f"{name}.csv", dtype=str, keep_default_na=False)
+    table = pd.read_csv(flat(out, name), dtype=str, keep_default_na=False)
     for column, value in match.items():
         table = table[table[column] == value]
     assert len(table) == 1, (name, match, table)
@@ -281,7 +294,7 @@ def golden_export(golden_db, tmp_path_factory) -> Path:
 
 def test_the_export_holds_the_lines_and_the_ledger_totals(golden_export):
     assert sorted(p.name for p in golden_export.glob("scheme=*")) == [
-        f"scheme={s}" for s in SCHEMES
+        f"scheme={s}" for s in sorted([*SCHEMES, "EU_OSS"])
     ]
     snapshot = golden_export / "_ledger" / f"period={PERIOD}"
     assert sorted(p.name for p in snapshot.iterdir()) == [
@@ -305,7 +318,7 @@ def test_every_engine_writes_the_golden_files(
         args += ["--engine", "dask", "--scheduler", client.scheduler.address]
     result = report(*args, "--out", str(tmp_path))
     assert result.exit_code == 0, result.output
-    assert written_csv(tmp_path) == expected_csv()
+    assert written_csv(tmp_path) == expected_csv(MONTHLY_FILES)
     assert ("ledger totals exported with the lines" in result.output) == (source == "parquet")
 
 
@@ -463,7 +476,7 @@ def test_october_stops_until_the_ecb_rate_of_november_2_is_imported(
         "30.97",
     )  # 36.00 / 1.1625 = 30.967...
     # September's orders refunded in October correct September, at September's rates.
-    corrections = pd.read_csv(out / "EU_IOSS-2026-10-corrections.csv", dtype=str)
+    corrections = pd.read_csv(flat(out, "EU_IOSS-2026-10-corrections"), dtype=str)
     assert list(corrections["original_period"]) == ["2026-09", "2026-09"]
     assert sorted(corrections["tax_country"]) == ["DE", "IT"]
 
@@ -471,7 +484,7 @@ def test_october_stops_until_the_ecb_rate_of_november_2_is_imported(
 def test_a_nil_return_for_a_scheme_without_collections(sqlite_golden, tmp_path):
     result = report("--db", str(sqlite_golden), "--scheme", "SG_GST_LVG", "--out", str(tmp_path))
     assert result.exit_code == 0, result.output
-    by_country = (tmp_path / f"SG_GST_LVG-{PERIOD}-by-country.csv").read_text()
+    by_country = flat(tmp_path, f"SG_GST_LVG-{PERIOD}-by-country").read_text()
     assert (
         by_country
         == "scheme,period,tax_country,rate_percent,taxable_amount_sgd,vat_amount_sgd,orders\n"

@@ -24,6 +24,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from levy.progress import bar_total, line_progress
+
 EXIT_REFUSED = 2
 EXIT_FAILURE = 1
 
@@ -96,9 +98,11 @@ def commit(
     statuses: Counter = Counter()
     try:
         _run(lambda: ledger.engine)  # load the reference data before reading input: fail early
-        for result in ledger.commit(_lines(source), chunk_size=chunk):
-            statuses[result.status] += 1
-            _emit(result.body)
+        with line_progress("levy commit", bar_total(source, err_console), err_console) as advance:
+            for result in ledger.commit(_lines(source), chunk_size=chunk):
+                statuses[result.status] += 1
+                _emit(result.body)
+                advance(1)
         sys.stdout.flush()
     finally:
         ledger.close()

@@ -32,7 +32,8 @@ import pandas as pd
 
 from levy.fx import FxRate
 from levy.money import minor_units, quantize_minor
-from levy.reports.schema import amount_columns, filing_currency, parse_period, period_end
+from levy.reports.periods import check_scheme_period, filing_facts, period_kind
+from levy.reports.schema import amount_columns, check_return_period, filing_currency, last_day
 
 BY_COUNTRY = "by-country"
 CORRECTIONS = "corrections"
@@ -121,10 +122,9 @@ class _Converter:
         key = (currency, period)
         if key not in self._legs:
             if currency == "EUR":
-                end = period_end(period)
-                self._legs[key] = Leg("EUR", Decimal(1), end)
+                self._legs[key] = Leg("EUR", Decimal(1), last_day(period))
             else:
-                rate = self.fx.period_end_rate(currency, period_end(period))
+                rate = self.fx.period_end_rate(currency, last_day(period))
                 self._legs[key] = Leg(currency, rate.rate, rate.on)
         return self._legs[key]
 
@@ -146,15 +146,16 @@ def build_scheme(agg: pd.DataFrame, scheme: str, period: str, fx: PeriodEndRates
     Args:
         agg: aggregated lines recorded in ``period`` (any scheme; this one is selected).
         scheme: the scheme code.
-        period: ``YYYY-MM``.
+        period: ``YYYY-MM`` or ``YYYY-Qn``, the kind of period the scheme files.
         fx: the ECB history (``period_end_rate``).
 
     Raises:
-        ReportError: a scheme with no filing currency.
+        ReportError: a scheme with no filing currency, or a period it does not file for.
         levy.errors.NoFxRateError: the ECB history does not reach a rate the return needs
             (its message names the day and the command that fetches it).
     """
-    parse_period(period)
+    check_return_period(period)
+    check_scheme_period(scheme, period)
     filing = filing_currency(scheme)
     taxable_col, vat_col = amount_columns(filing)
     conv = _Converter(fx, filing)
@@ -223,10 +224,16 @@ def _sum_converted(rows: pd.DataFrame, keys: list[str], taxable: str, vat: str, 
 
 
 def build_report(agg: pd.DataFrame, period: str, fx: PeriodEndRates, schemes: list[str] | None = None) -> MonthlyReport:
-    """Every scheme's return for a month: those with lines recorded in it, or those asked for
-    (a scheme asked for with no lines gets a nil return, which is still due: Art. 369s)."""
-    parse_period(period)
-    present = sorted(set(agg.loc[agg["period"] == period, "scheme"]))
+    """Every scheme's return for a period: those with lines recorded in it that file for this
+    kind of period (month or quarter), or those asked for (a scheme asked for with no lines gets
+    a nil return, which is still due: Art. 369s, 369f).
+
+    Raises:
+        ReportError: a scheme asked for that does not file for this kind of period.
+    """
+    check_return_period(period)
+    present = sorted(s for s in set(agg.loc[agg["period"] == period, "scheme"])
+                     if filing_facts(s).period == period_kind(period))
     chosen = sorted(set(schemes)) if schemes else present
     report = MonthlyReport(period)
     for scheme in chosen:

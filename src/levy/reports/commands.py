@@ -1,7 +1,8 @@
 """``levy report`` and ``levy export`` (typer). Imports typer and rich only: pandas, Arrow,
 SQLAlchemy and Dask load when one of these commands runs, never for ``levy quote``.
 
-Exit codes: 0 written; 2 refused (not a ``YYYY-MM`` period, an unknown scheme, a report that
+Exit codes: 0 written; 2 refused (a period written neither ``YYYY-MM`` nor ``YYYY-Qn``, an
+unknown scheme, a scheme that does not file for that kind of period, a report that
 does not reconcile with the ledger to the cent, an export without the ledger's totals): nothing
 is written; 1 the report cannot be made yet or at all (no ECB rate for the period's end: its
 message names the day and the ``levy fx`` command that fetches it; no ledger; unreadable input).
@@ -10,6 +11,7 @@ message names the day and the ``levy fx`` command that fetches it; no ledger; un
 from __future__ import annotations
 
 from contextlib import ExitStack
+from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -17,6 +19,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from levy.errors import LevyError
 
 EXIT_FAILURE = 1
 EXIT_INVALID = 2
@@ -34,6 +38,8 @@ DbOption = Annotated[
     typer.Option("--db", help="the ledger: SQLAlchemy URL or SQLite file (default: $LEVY_DATABASE_URL or levy.db)"),
 ]
 PeriodOption = Annotated[str, typer.Option("--period", help="the month, YYYY-MM")]
+ReturnPeriodOption = Annotated[str, typer.Option(
+    "--period", help="the return's period: YYYY-MM for monthly schemes (IOSS), YYYY-Qn for quarterly ones (OSS)")]
 
 
 def _fail(console: Console, message: str, code: int = EXIT_FAILURE) -> None:
@@ -104,7 +110,7 @@ def _shown(url: str) -> str:
 
 
 def report(
-    period: PeriodOption,
+    period: ReturnPeriodOption,
     out: Annotated[Path, typer.Option("--out", help="directory for the report files")],
     scheme: Annotated[list[str] | None, typer.Option("--scheme", help="only this scheme (repeat for more); a scheme with no collections gets a nil return")] = None,
     db: DbOption = None,
@@ -113,24 +119,31 @@ def report(
     scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address (default: a local cluster)")] = None,
     workers: Annotated[int, typer.Option("--workers", help="workers of the local Dask cluster")] = 2,
 ) -> None:
-    """Write a month's returns per scheme (by country, corrections, by currency: CSV, Parquet,
-    Excel, chart) from the ledger, once they reconcile with it to the cent."""
+    """Write a period's returns, one folder per scheme (OUT/<scheme>/<period>/: README, by
+    country, corrections, by currency as CSV and Parquet, an Excel workbook, a chart), from the
+    ledger, once they reconcile with it to the cent."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from levy.errors import LevyError
     from levy.reports.export import SnapshotMissing, SnapshotTotals
     from levy.reports.ledger import open_ledger, open_month
     from levy.reports.reconcile import ReconciliationError
-    from levy.reports.schema import FILING_CURRENCIES, ReportError, parse_period
+    from levy.reports.periods import check_scheme_period
+    from levy.reports.schema import FILING_CURRENCIES, ReportError, check_return_period, months_of
 
     console, err = Console(), Console(stderr=True)
     try:
-        parse_period(period)
+        check_return_period(period)
     except ReportError as exc:
         _fail(err, str(exc), EXIT_INVALID)
     unknown = [s for s in scheme or () if s not in FILING_CURRENCIES]
     if unknown:
         _fail(err, f"unknown scheme {unknown[0]!r}; schemes: {', '.join(sorted(FILING_CURRENCIES))}", EXIT_INVALID)
+    try:
+        for name in scheme or ():
+            check_scheme_period(name, period)
+    except ReportError as exc:
+        _fail(err, str(exc), EXIT_INVALID)
     if from_parquet is not None and not from_parquet.is_dir():
         _fail(err, f"no collection lines at {from_parquet}: run `levy export --period {period} --out "
                    f"{from_parquet}` first")
@@ -151,7 +164,8 @@ def report(
                 totals = queries
                 if totals is None:
                     totals = SnapshotTotals(from_parquet)
-                    exported = totals.manifest(period)  # refuse an export without totals before reading it
+                    # Refuse an export without totals before reading it (a quarter: each month's).
+                    exported = [totals.manifest(month) for month in months_of(period)][-1]
                     checked_against = (f"the ledger totals exported with the lines ({exported['ledger']}, "
                                        f"{exported['exported_at']})")
                 lines, client = _lines_source(from_parquet, engine, scheduler, workers)
@@ -191,8 +205,9 @@ def report(
         # Wide enough for the amounts of a large month even when the output is not a terminal.
         Console(width=max(console.width, 120)).print(_totals_table(ReportRun(report_, checked, paths), out))
     else:
-        console.print(f"no collections in {period}: nothing to file (ask for a nil return with --scheme)",
-                      highlight=False)
+        console.print(f"no collections in {period} for the schemes that file "
+                      f"{'quarterly' if 'Q' in period else 'monthly'}: nothing to file (ask for a nil return "
+                      "with --scheme)", highlight=False)
     console.print(f"reconciled with {checked_against}: {checked.groups} group(s), to the cent in the order "
                   f"currencies; {len(paths)} files in {out}", highlight=False, soft_wrap=True)
 
@@ -237,7 +252,71 @@ def export(
         f"in {out}; the ledger's totals in {snapshot_dir(out, period)}", highlight=False, soft_wrap=True)
 
 
+def _parse_day(text: str | None) -> date:
+    if text is None:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a date written YYYY-MM-DD", param_hint="--from") from None
+
+
+def calendar(
+    from_: Annotated[str | None, typer.Option("--from", help="first due date of the window, YYYY-MM-DD (default: today)")] = None,
+    months: Annotated[int, typer.Option("--months", min=1, max=120, help="length of the window in months")] = 3,
+    db: Annotated[str | None, typer.Option("--db", help="the ledger, to say which returns have activity (SQLAlchemy URL or SQLite file)")] = None,
+    out: Annotated[Path, typer.Option("--out", help="the reports directory `levy report --out` writes into")] = Path("reports"),
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON array instead of the table")] = False,
+) -> None:
+    """Every return due in the window, per scheme and period: due date, activity in the
+    ledger, whether the ECB rate it converts at is published, whether it was written."""
+    import json
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    # Deferred like the other commands here: these load pandas and SQLAlchemy, which
+    # `levy --help` and `levy quote` must not.
+    from levy.fx import default_rates
+    from levy.reports.calendar import add_months, calendar as due_returns, unknown_due_rules
+
+    console, err = Console(), Console(stderr=True)
+    first = _parse_day(from_)
+    last = add_months(first, months) - timedelta(days=1)
+    try:
+        with ExitStack() as stack:
+            queries = None
+            if db is not None:
+                from levy.ledger.queries import reading  # deferred: SQLAlchemy + pandas
+                from levy.reports.ledger import open_ledger
+
+                ledger = stack.enter_context(open_ledger(db))
+                queries = stack.enter_context(reading(ledger))
+            rows = due_returns(first, last, fx=default_rates(), out=out, queries=queries)
+    except LevyError as exc:
+        _fail(err, str(exc))
+    except SQLAlchemyError as exc:
+        _fail(err, f"cannot read the ledger: {exc}")
+    if as_json:
+        console.print_json(json.dumps([r.as_json() for r in rows]))
+        return
+    table = Table(title=f"Returns due {first.isoformat()} to {last.isoformat()}")
+    for column in ("due", "scheme", "period", "currency", "ledger", "ECB rate", "written"):
+        table.add_column(column)
+    for r in rows:
+        activity = ("not read (--db)" if r.activity is None
+                    else f"{r.orders:,} orders" if r.activity else "nil return")
+        rate = (f"published ({r.rate_day.isoformat()})" if r.rate_day
+                else f"[yellow]not yet[/yellow] (needs {r.rate_needed.isoformat()} or the next publication)")
+        written = f"[green]yes[/green] {r.folder}" if r.written else "no"
+        table.add_row(r.due.isoformat(), r.scheme, r.period, r.currency, activity, rate, written)
+    Console(width=max(console.width, 140)).print(table)
+    unknown = unknown_due_rules()
+    if unknown:
+        console.print(f"not placed (no due date rule yet): {', '.join(unknown)}", highlight=False, soft_wrap=True)
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``levy report`` and ``levy export`` to the command line."""
+    """Add ``levy report``, ``levy export`` and ``levy calendar`` to the command line."""
     app.command("report")(report)
     app.command("export")(export)
+    app.command("calendar")(calendar)

@@ -71,6 +71,8 @@ FILING_CURRENCIES: dict[str, str] = {scheme: facts.currency for scheme, facts in
 
 PERIOD_PATTERN = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
 """A monthly period: ``YYYY-MM``."""
+QUARTER_PATTERN = re.compile(r"(\d{4})-Q([1-4])")
+"""A quarterly period: ``YYYY-Qn`` (contract v1.1 "Periods")."""
 
 
 class ReportError(LevyError):
@@ -111,6 +113,67 @@ def period_end(period: str) -> date:
     """
     year, month = parse_period(period)
     return date(year, month, monthrange(year, month)[1])
+
+
+def parse_quarter(text: str) -> tuple[int, int]:
+    """``"2026-Q3"`` -> ``(2026, 3)``.
+
+    Raises:
+        ReportError: not a ``YYYY-Qn`` quarter.
+    """
+    match = QUARTER_PATTERN.fullmatch(text or "")
+    if not match or int(match.group(1)) < 1:
+        raise ReportError(f"period {text!r} is not a quarter written YYYY-Qn")
+    return int(match.group(1)), int(match.group(2))
+
+
+def is_quarter(text: str) -> bool:
+    """Whether a period is written ``YYYY-Qn`` (else it should be a month, ``YYYY-MM``)."""
+    return bool(QUARTER_PATTERN.fullmatch(text or ""))
+
+
+def check_return_period(text: str) -> str:
+    """A return's period, a month or a quarter, checked; returns it unchanged.
+
+    Raises:
+        ReportError: neither ``YYYY-MM`` nor ``YYYY-Qn``.
+    """
+    if is_quarter(text):
+        parse_quarter(text)
+        return text
+    if PERIOD_PATTERN.fullmatch(text or ""):
+        parse_period(text)
+        return text
+    raise ReportError(f"period {text!r} is neither a month written YYYY-MM nor a quarter written YYYY-Qn")
+
+
+def months_of(period: str) -> tuple[str, ...]:
+    """The months a return's period covers.
+
+    >>> months_of("2026-Q3"), months_of("2026-09")
+    (('2026-07', '2026-08', '2026-09'), ('2026-09',))
+    """
+    if is_quarter(period):
+        year, quarter = parse_quarter(period)
+        return tuple(f"{year:04d}-{m:02d}" for m in range(3 * quarter - 2, 3 * quarter + 1))
+    parse_period(period)
+    return (period,)
+
+
+def quarter_of(month: str) -> str:
+    """The quarter a month falls in (``"2026-08"`` -> ``"2026-Q3"``)."""
+    year, month_no = parse_period(month)
+    return f"{year:04d}-Q{(month_no - 1) // 3 + 1}"
+
+
+def last_day(period: str) -> date:
+    """The last day of a return's period, month or quarter: the day whose ECB rate converts
+    it (VAT Directive Art. 366(2) and 369u for months, Art. 369h(2) for the Union OSS quarter).
+
+    >>> last_day("2026-Q3"), last_day("2026-Q4"), last_day("2026-02")
+    (datetime.date(2026, 9, 30), datetime.date(2026, 12, 31), datetime.date(2026, 2, 28))
+    """
+    return period_end(months_of(period)[-1])
 
 
 def period_of(day: date) -> str:

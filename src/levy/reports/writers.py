@@ -1,14 +1,13 @@
-"""Report files: CSV (the golden, exact form), Parquet, one Excel workbook and a PNG chart.
+"""Return folders: ``OUT/<scheme>/<period>/``, one per return, a person can read.
 
-For scheme ``S`` and period ``P`` the files in the output directory are:
-
-* ``S-P-by-country.csv``, ``S-P-corrections.csv``, ``S-P-by-currency.csv``: amounts as plain
-  decimal text with the currency's minor-unit decimals (``"1234.50"``, JPY ``"1200"``), ``\\n``
-  line ends, so the same data always gives the same bytes;
+* ``README.md``: what the return is, its totals, when it is due, and what every column of the
+  files means (:data:`COLUMNS`);
+* ``by-country.csv``, ``corrections.csv``, ``by-currency.csv``: the machine column names (the
+  contract of the files), amounts as plain decimal text with the currency's minor-unit decimals
+  (``"1234.50"``, JPY ``"1200"``), ``\\n`` line ends, so the same data always gives the same bytes;
 * the same three tables as ``.parquet``, amounts as ``decimal128`` (exact);
-* ``S-P.xlsx``: one sheet per table plus a ``summary`` sheet (amounts as numbers with the
-  currency's decimals);
-* ``S-P-vat-by-country.png``: VAT of the period by country of consumption.
+* ``<scheme>-<period>.xlsx``: the workbook for people (:mod:`levy.reports.workbook`);
+* ``<tax>-by-country.png``: the period's tax by country of consumption.
 """
 
 from __future__ import annotations
@@ -21,13 +20,40 @@ from pathlib import Path
 import pandas as pd
 
 from levy.money import minor_units
-from levy.reports.build import BY_COUNTRY, BY_CURRENCY, CORRECTIONS, TABLES, MonthlyReport, SchemeReport
+from levy.reports.build import BY_COUNTRY, BY_CURRENCY, CORRECTIONS, MonthlyReport, SchemeReport
+from levy.reports.periods import due_date, filing_facts
+from levy.reports.workbook import write_chart, write_xlsx
 
 AMOUNT_PREFIXES = ("taxable_amount", "vat_amount")
 
 
+COLUMNS: dict[str, str] = {
+    "scheme": "the scheme's code (EU_IOSS, EU_OSS, UK_MARKETPLACE...)",
+    "period": "the return's period: YYYY-MM (monthly schemes) or YYYY-Qn (quarterly)",
+    "original_period": "the period the corrected orders were paid in (corrections, by currency)",
+    "tax_country": "ISO 3166-1 alpha-2 code of the country of consumption",
+    "rate_percent": "the rate applied, in percent, as the contract writes it (\"19\", \"5.5\")",
+    "currency": "ISO 4217 code of the orders' currency",
+    "taxable_amount": "taxable amount in the order currency (by currency)",
+    "vat_amount": "tax in the order currency (by currency)",
+    "orders": "orders paid in the period at that rate (corrections: none)",
+    "fx_date": "the day of the ECB rate used (empty: no conversion)",
+    "ecb_rate": "ECB reference rate of the order currency, units per euro",
+    "ecb_rate_<filing>": "ECB reference rate of the filing currency, units per euro",
+    "taxable_amount_<filing>": "taxable amount in the filing currency, rounded half-up to its minor unit",
+    "vat_amount_<filing>": "tax in the filing currency, rounded half-up to its minor unit",
+}
+"""The machine columns of the CSV and Parquet files (``<filing>`` is the filing currency's
+code in lower case, e.g. ``taxable_amount_eur``)."""
+
+
 def stem(report: SchemeReport) -> str:
     return f"{report.scheme}-{report.period}"
+
+
+def return_dir(out: Path | str, scheme: str, period: str) -> Path:
+    """``OUT/<scheme>/<period>``: where a return's files go."""
+    return Path(out) / scheme / period
 
 
 def _text(value) -> str:
@@ -77,7 +103,7 @@ def write_parquet(report: SchemeReport, out: Path) -> list[Path]:
 
     paths = []
     for name, table in report.tables().items():
-        path = out / f"{stem(report)}-{name}.parquet"
+        path = out / f"{name}.parquet"
         pq.write_table(_arrow_table(table, report), path)
         paths.append(path)
     return paths
@@ -86,119 +112,65 @@ def write_parquet(report: SchemeReport, out: Path) -> list[Path]:
 def write_csv(report: SchemeReport, out: Path) -> list[Path]:
     paths = []
     for name, table in report.tables().items():
-        path = out / f"{stem(report)}-{name}.csv"
+        path = out / f"{name}.csv"
         path.write_text(table_csv(table), encoding="utf-8", newline="")
         paths.append(path)
     return paths
 
 
-def _number_format(decimals: int) -> str:
-    return "#,##0" + ("." + "0" * decimals if decimals else "")
+def readme(report: SchemeReport) -> str:
+    """The folder's ``README.md``: the return in a few lines, then the files and their columns."""
+    facts = filing_facts(report.scheme)
+    tax, cur = facts.tax, report.currency
+    d = minor_units(cur)
+    t = report.totals()
+    due = due_date(report.scheme, report.period)
+    lines = [
+        f"# {report.scheme} {tax} return, {report.period}", "",
+        f"- Filing currency: {cur}; converted at the {facts.fx_source}.",
+        f"- Due: {due.isoformat() if due else 'not known to levy yet (see the regime)'}"
+        + (f" ({facts.due_rule.law})" if facts.due_rule else "") + ".",
+        f"- Orders paid in the period: {t['orders']:,}.",
+        f"- Taxable amount of the period: {t['taxable']:,.{d}f} {cur}; {tax}: {t['vat']:,.{d}f} {cur}.",
+        f"- Corrections of earlier periods: taxable {t['corrections_taxable']:,.{d}f} {cur}; "
+        f"{tax} {t['corrections_vat']:,.{d}f} {cur}.",
+        f"- **{tax} due: {t['vat_due']:,.{d}f} {cur}.**", "",
+        "## Files", "",
+        f"- `{stem(report)}.xlsx`: the workbook (Summary, By country, Corrections, By currency).",
+        f"- `{BY_COUNTRY}.csv` / `.parquet`: per country of consumption and rate, the period's sales net "
+        "of its own refunds.",
+        f"- `{CORRECTIONS}.csv` / `.parquet`: refunds of orders paid in earlier periods, by original period "
+        "(VAT Directive Art. 369t(2)), converted at that period's rate.",
+        f"- `{BY_CURRENCY}.csv` / `.parquet`: the same per order currency, with the ECB rates used.",
+        f"- `{tax.lower().replace(' ', '-')}-by-country.png`: the chart.", "",
+        "## Columns of the CSV and Parquet files", "",
+        "| column | meaning |", "|---|---|",
+        *(f"| `{name}` | {meaning} |" for name, meaning in COLUMNS.items()), "",
+    ]
+    return "\n".join(lines)
 
 
-def write_xlsx(report: SchemeReport, out: Path) -> Path:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    bold = Font(bold=True)
-    filing_decimals = minor_units(report.currency)
-    totals = report.totals()
-    summary = workbook.create_sheet("summary")
-    summary.append(["scheme", report.scheme])
-    summary.append(["period", report.period])
-    summary.append(["filing currency", report.currency])
-    summary.append([])
-    summary.append(["total", "amount"])
-    for label, key in (
-        ("taxable amount of the period", "taxable"), ("VAT of the period", "vat"),
-        ("corrections of earlier periods: taxable amount", "corrections_taxable"),
-        ("corrections of earlier periods: VAT", "corrections_vat"), ("VAT due", "vat_due"),
-    ):
-        summary.append([label, totals[key]])
-        summary.cell(summary.max_row, 2).number_format = _number_format(filing_decimals)
-    summary.append(["orders paid in the period", totals["orders"]])
-    for cell in summary["A"]:
-        cell.font = bold
-    summary.column_dimensions["A"].width = 48
-    summary.column_dimensions["B"].width = 18
-    for name in TABLES:
-        table = report.tables()[name]
-        sheet = workbook.create_sheet(name)
-        sheet.append(list(table.columns))
-        for cell in sheet[1]:
-            cell.font = bold
-        for row in table.itertuples(index=False, name=None):
-            sheet.append([v if isinstance(v, (Decimal, int)) else _text(v) for v in row])
-        for index, column in enumerate(table.columns, start=1):
-            letter = get_column_letter(index)
-            sheet.column_dimensions[letter].width = max(12, len(column) + 2)
-            if not _is_amount(column):
-                continue
-            for row_index in range(2, sheet.max_row + 1):
-                cell = sheet.cell(row_index, index)
-                currency = report.currency
-                if name == BY_CURRENCY and column in ("taxable_amount", "vat_amount"):
-                    currency = sheet.cell(row_index, list(table.columns).index("currency") + 1).value
-                cell.number_format = _number_format(minor_units(currency))
-        sheet.freeze_panes = "A2"
-    path = out / f"{stem(report)}.xlsx"
-    workbook.save(path)
-    return path
-
-
-def write_chart(report: SchemeReport, out: Path) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-    from matplotlib.ticker import FuncFormatter
-
-    from levy.context import country_name
-
-    _, vat_col = report.amount_columns
-    table = report.by_country
-    per_country: dict[str, Decimal] = {}
-    for country, amount in zip(table["tax_country"], table[vat_col]):
-        per_country[country] = per_country.get(country, Decimal(0)) + amount
-    ordered = sorted(per_country.items(), key=lambda kv: (kv[1], kv[0]))
-    height = max(3.0, 0.45 * len(ordered) + 1.6)
-    fig, ax = plt.subplots(figsize=(9, height))
-    if ordered:
-        labels = [f"{country_name(c)} ({c})" for c, _ in ordered]
-        values = [float(v) for _, v in ordered]  # drawing only; the files keep exact decimals
-        bars = ax.barh(labels, values, color="#2f6b9a")
-        decimals = minor_units(report.currency)
-        ax.bar_label(bars, labels=[f"{v:,.{decimals}f}" for _, v in ordered], padding=3, fontsize=8)
-        ax.margins(x=0.15)
-    else:
-        ax.text(0.5, 0.5, "No collections in this period (nil return)", ha="center", va="center",
-                transform=ax.transAxes)
-        ax.set_yticks([])
-    ax.set_title(f"{report.scheme} {report.period}: VAT collected by country of consumption")
-    ax.set_xlabel(f"VAT ({report.currency}), orders paid in {report.period}, net of refunds")
-    ax.set_ylabel("Country of consumption")
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}"))
-    fig.tight_layout()
-    path = out / f"{stem(report)}-vat-by-country.png"
-    fig.savefig(path, dpi=110, metadata={"Software": None})
-    plt.close(fig)
-    return path
-
-
-def write_report(report: MonthlyReport, out: Path | str) -> list[Path]:
-    """Write every scheme's files into ``out`` (created if needed); returns the paths written."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    paths: list[Path] = []
-    for scheme in report.schemes.values():
-        paths += write_csv(scheme, out)
-        paths += write_parquet(scheme, out)
-        paths.append(write_xlsx(scheme, out))
-        paths.append(write_chart(scheme, out))
+def write_return(report: SchemeReport, out: Path | str) -> list[Path]:
+    """One return's folder, ``OUT/<scheme>/<period>/`` (created if needed)."""
+    folder = return_dir(out, report.scheme, report.period)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / "README.md"]
+    paths[0].write_text(readme(report), encoding="utf-8", newline="")
+    paths += write_csv(report, folder)
+    paths += write_parquet(report, folder)
+    paths.append(write_xlsx(report, folder / f"{stem(report)}.xlsx"))
+    tax = filing_facts(report.scheme).tax.lower().replace(" ", "-")
+    paths.append(write_chart(report, folder / f"{tax}-by-country.png"))
     return paths
 
 
-__all__ = ["write_report", "table_csv", "BY_COUNTRY", "CORRECTIONS", "BY_CURRENCY"]
+def write_report(report: MonthlyReport, out: Path | str) -> list[Path]:
+    """Write every scheme's return folder under ``out``; returns the paths written."""
+    paths: list[Path] = []
+    for scheme in report.schemes.values():
+        paths += write_return(scheme, out)
+    return paths
+
+
+__all__ = ["write_report", "write_return", "return_dir", "readme", "table_csv", "COLUMNS",
+           "BY_COUNTRY", "CORRECTIONS", "BY_CURRENCY"]
