@@ -1,4 +1,4 @@
-"""ECB rates (``levy.fx``) and the local FX store (``levy.fxstore``).
+"""ECB rates (``levy.fx``) and the local FX store (``levy.fx.store``).
 
 Reading and validating the ECB's files, laying imports over the packaged history, the rate a
 quote uses (and when it is stale), the rate a return uses (Art. 366(2)), and replaying a
@@ -10,19 +10,30 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import zipfile
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from importlib import metadata
 from pathlib import Path
 
 import pytest
-
 from conftest import build_order
+
 from levy import Engine
 from levy.errors import FxDataError, FxRateMissingError, FxStoreError, LevyError, NoFxRateError
-from levy.fx import EcbRates, FxRate, Layer, default_rates, read_ecb_file, recorded_legs
-from levy.fxstore import FxStore
+from levy.fx import (
+    EcbRates,
+    FxRate,
+    FxStore,
+    Layer,
+    default_rates,
+    is_ecb_business_day,
+    load_rates,
+    read_ecb_file,
+    recorded_legs,
+)
+from levy.fx import data_dir as levy_data_dir
 from levy.models import FxLegFact
 
 FX = Path(__file__).parent / "fixtures" / "fx"
@@ -176,7 +187,7 @@ def test_first_import_keeps_every_rate_and_names_its_source(store, tmp_path):
     assert (result.already, record.kind, record.points, record.stored, result.replaced, result.overrides_package) == (
         False, "history", 95, 95, 0, 0)  # the October days agree with the package
     assert source_file(record.source) == "eurofxref-hist.zip" and record.sha256.startswith(IMPORT_SOURCE.fullmatch(record.source)["sha"])
-    rates = EcbRates.load()
+    rates = load_rates()
     assert rates.rate("USD", date(2026, 11, 19)) == FxRate("USD", Decimal("1.1566"), date(2026, 11, 19), record.source)
     # Imported rows win where present (the October days of the file)...
     assert rates.rate("USD", date(2026, 10, 29)).source == record.source
@@ -200,7 +211,7 @@ def test_importing_again_keeps_only_what_is_new_or_changed(store, tmp_path):
 def test_a_same_day_conflict_with_the_package_is_won_by_the_import_and_reported(store):
     result = store.import_file(CORRECTED)
     assert (result.record.stored, result.overrides_package, result.replaced) == (1, 1, 0)
-    rates = EcbRates.load()
+    rates = load_rates()
     assert rates.rate("USD", date(2026, 10, 30)) == FxRate("USD", Decimal("1.1180"), date(2026, 10, 30), result.record.source)
     (conflict,) = rates.conflicts()
     assert (conflict.currency, conflict.on, conflict.winner.rate, conflict.loser) == (
@@ -213,7 +224,7 @@ def test_a_later_import_replaces_an_earlier_imported_value(store, tmp_path):
     recorrected.write_text("Date, USD, \n30 October 2026, 1.1175, \n")
     result = store.import_file(recorrected)
     assert (result.record.stored, result.replaced, result.overrides_package) == (1, 1, 1)
-    rates = EcbRates.load()
+    rates = load_rates()
     assert rates.rate("USD", date(2026, 10, 30)).rate == Decimal("1.1175")
     (conflict,) = rates.conflicts()  # the final winner against the import it overruled
     assert (conflict.winner.rate, conflict.loser.rate, source_file(conflict.loser.source)) == (
@@ -283,6 +294,53 @@ def test_staleness_counts_ecb_business_days(placed, leg_day, stale):
     rates = EcbRates.pinned([FxLegFact("USD", "1.1", leg_day, "test")])
     conversion = rates.conversion("USD", "EUR", placed)
     assert (conversion.on, conversion.stale) == (leg_day, stale)
+
+
+# ---- the ECB's calendar: TARGET closing days (python-holidays' XECB calendar)
+
+
+@pytest.mark.parametrize(
+    ("day", "open_"),
+    [
+        (date(1999, 4, 2), True),    # Good Friday 1999: TARGET open in its first year
+        (date(2000, 4, 21), False),  # Good Friday 2000: closed from 2000 on
+        (date(1999, 4, 5), True),    # Easter Monday 1999
+        (date(2000, 4, 24), False),  # Easter Monday 2000
+        (date(1999, 12, 30), True),  # the day before the additional closing
+        (date(1999, 12, 31), False),  # additional closing day (year 2000 changeover)
+        (date(2001, 12, 31), False),  # additional closing day (euro cash changeover)
+        (date(2002, 12, 31), True),  # no longer closed
+        (date(2026, 4, 3), False),   # Good Friday 2026
+        (date(2026, 4, 2), True),    # Maundy Thursday
+        (date(2026, 12, 24), True),
+        (date(2026, 12, 25), False),
+    ],
+)
+def test_target_closing_days_follow_their_history(day, open_):
+    assert is_ecb_business_day(day) is open_
+
+
+def test_the_calendar_matches_every_publication_day_of_the_packaged_history():
+    """Each weekday since 4 January 1999 has rates exactly when TARGET was open (the ECB's own
+    history is the primary record of its publication days)."""
+    rates = EcbRates()
+    days = {d for c in rates.coverage() for d in rates._dates[c]}  # days some currency was published
+    assert len(days) > 7000
+    day, disagree = date(1999, 1, 4), []
+    while day <= rates.last_date:
+        if day.weekday() < 5 and is_ecb_business_day(day) != (day in days):
+            disagree.append(day)
+        day += timedelta(days=1)
+    assert disagree == []
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="XDG_DATA_HOME is the Linux convention")
+def test_the_data_directory_is_platformdirs_unless_levy_data_dir_says(monkeypatch, tmp_path):
+    monkeypatch.delenv("LEVY_DATA_DIR", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert levy_data_dir() == tmp_path / "xdg" / "levy"
+    monkeypatch.setenv("LEVY_DATA_DIR", str(tmp_path / "mine"))
+    assert levy_data_dir() == tmp_path / "mine"
 
 
 # ---- returns: the rate of the period's last day, or of the next day of publication

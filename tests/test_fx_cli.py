@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from levy.errors import FxDataError, FxDownloadError
-from levy.fxstore import FxStore
-from levy.fxstore.download import fetch, update
+from levy.fx import FxStore
+from levy.fx.download import fetch, update
 
 FX = Path(__file__).parent / "fixtures" / "fx"
 LEVY = [sys.executable, "-m", "levy"]

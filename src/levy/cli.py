@@ -274,8 +274,8 @@ from levy.api.commands import register as _register_service  # noqa: E402
 
 _register_service(app)
 
-# `levy fx import|update|status|rate`: the ECB rates store (levy.fxstore.cli imports typer alone).
-from levy.fxstore.cli import app as _fx_app  # noqa: E402
+# `levy fx import|update|status|rate`: the ECB rates store (levy.fx.cli).
+from levy.fx.cli import app as _fx_app  # noqa: E402
 
 app.add_typer(_fx_app, name="fx")
 

@@ -26,7 +26,7 @@ from bisect import bisect_right
 from pathlib import Path
 
 from levy.errors import LevyError, NoFxRateError
-from levy.fxstore.store import data_dir
+from levy.fx.store import data_dir
 
 FILE_NAME = "clp_observed_dollar.csv"
 HEADER = ("date", "clp_per_usd", "source")

@@ -18,7 +18,7 @@ import pytest
 from ledger.conftest import payment_for, run_levy
 
 from levy import Engine
-from levy.fxstore.store import FxStore
+from levy.fx.store import FxStore
 from levy.ledger.store import Ledger
 
 CORRECTED = Path(__file__).parents[1] / "fixtures" / "fx" / "eurofxref-2026-10-30-corrected.csv"

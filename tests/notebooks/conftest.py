@@ -65,7 +65,7 @@ def fx_reaching_period_end(tmp_path_factory) -> Path:
     The rates are **made up for the tests**: Friday 2026-10-30's packaged rates, re-dated.
     """
     from levy.fx import default_rates
-    from levy.fxstore.store import FxStore
+    from levy.fx.store import FxStore
 
     fx, friday = default_rates(), date(2026, 10, 30)
     currencies = sorted(c for c, (_, last, _) in fx.coverage().items() if c != "EUR" and last.on == friday)

@@ -1,7 +1,7 @@
 """``levy fx``: import, download and inspect the ECB reference rates Levy converts with.
 
-Registered on the main ``levy`` command as a sub-command group; everything heavier than typer
-is imported inside the commands, so ``levy quote`` pays nothing for it.
+Registered on the main ``levy`` command as a sub-command group (the top layer of :mod:`levy.fx`:
+files <- rates <- store <- download <- this CLI).
 """
 
 from __future__ import annotations
@@ -10,14 +10,14 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import Annotated, Optional
 
 import typer
 
 from levy.errors import FxDataError, LevyError
-
-if TYPE_CHECKING:
-    from levy.fxstore.store import ImportResult
+from levy.fx.download import update as download_and_import
+from levy.fx.files import packaged_layer
+from levy.fx.store import FxStore, ImportResult, default_rates, load_rates
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True,
@@ -56,8 +56,6 @@ def import_(
         metavar="FILE...", help="ECB files: eurofxref-hist.zip/.csv or the daily eurofxref.zip/.csv")],
 ) -> None:
     """Validate ECB reference-rate files and add them to the local FX store."""
-    from levy.fxstore.store import FxStore
-
     store = FxStore()
     for path in paths:
         try:
@@ -78,9 +76,6 @@ def update(
     timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="seconds to wait for the server")] = 10.0,
 ) -> None:
     """Download the ECB's history of reference rates and import it."""
-    from levy.fxstore.download import update as download_and_import
-    from levy.fxstore.store import FxStore
-
     store = FxStore()
     try:
         result = download_and_import(store, url=url, timeout=timeout)
@@ -96,12 +91,9 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
 ) -> None:
     """Per currency, the first and last day held and where each came from; imports; conflicts."""
-    from levy.fx import EcbRates, packaged_layer
-    from levy.fxstore.store import FxStore
-
     store = FxStore()
     try:
-        rates = EcbRates.load(store.directory)
+        rates = load_rates(store.directory)
         imports = store.imports()
     except LevyError as exc:
         raise _fail(exc) from None
@@ -131,7 +123,7 @@ def status(
             ],
         }, indent=2))
         return
-    from rich.console import Console
+    from rich.console import Console  # rich: only for the human-readable table
     from rich.table import Table
 
     console = Console()
@@ -168,8 +160,6 @@ def rate(
     period_end: Annotated[Optional[str], typer.Option("--period-end", help="a return period's last day YYYY-MM-DD: that day's rate, or the next published (Art. 366(2))")] = None,
 ) -> None:
     """Show the ECB rate Levy would use for a quote's date or a return's period end."""
-    from levy.fx import default_rates
-
     try:
         day = date.fromisoformat(period_end or on) if (period_end or on) else date.today()
     except ValueError as exc:

