@@ -14,17 +14,16 @@ from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
-from levy._lazy import cached_property
-
 import pycountry
 
+from levy._lazy import cached_property
 from levy.codes import Reason, Scheme, WarningCode
 from levy.chargebook import Chargebook, RuleRow
 from levy.fx import Conversion, EcbRates
 from levy.identifiers import ExemptionCheck, NumberCheck, check_exemption, check_vat_number
 from levy.models import EXCISE_CATEGORIES, Order, ThresholdFact
 from levy.money import HUNDRED, quantize_minor, round_cents
-from levy.ratebook import CoverageRow, RateRow, Ratebook
+from levy.ratebook import CoverageRow, Ratebook, RateRow
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,7 +41,7 @@ from levy.models import (
     ShippingAmounts,
 )
 from levy.money import HUNDRED, ZERO, format_rate, quantize_minor, quantum
-from levy.ratebook import RateRow, Ratebook
+from levy.ratebook import Ratebook, RateRow
 from levy.regimes import discover
 
 ENGINE_VERSION = "0.1.0"

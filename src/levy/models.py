@@ -32,8 +32,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from levy.codes import Reason, Scheme
 from levy import currencies
+from levy.codes import Reason, Scheme
 from levy.money import is_exact_in, minor_units
 
 _DECIMAL_TEXT = re.compile(r"\d+(\.\d+)?")

@@ -15,7 +15,9 @@ __all__ = ["app_from_env", "create_app"]
 
 def __getattr__(name: str) -> Any:
     if name in __all__:
-        from levy.api import app  # fastapi: `levy` imports levy.api.commands, `levy quote` must not load it
+        from levy.api import (
+            app,  # fastapi: `levy` imports levy.api.commands, `levy quote` must not load it
+        )
 
         return getattr(app, name)
     raise AttributeError(f"module 'levy.api' has no attribute {name!r}")

@@ -12,6 +12,9 @@ from typing import Annotated, Optional
 
 import typer
 
+from levy.api import auth
+from levy.api.auth import DEFAULT_KEYS_FILE, ENV_KEYS_FILE
+from levy.api.server import serve as run
 from levy.errors import LevyError
 
 keys_app = typer.Typer(no_args_is_help=True, help="Manage the service's API keys (stored as SHA-256 digests only).")
@@ -23,8 +26,6 @@ _KeysFile = Annotated[
 
 
 def _keys_path(path: Path | None) -> Path:
-    from levy.api.auth import DEFAULT_KEYS_FILE, ENV_KEYS_FILE
-
     return path or Path(os.environ.get(ENV_KEYS_FILE) or DEFAULT_KEYS_FILE)
 
 
@@ -45,8 +46,6 @@ def serve(
     log_level: Annotated[str, typer.Option(help="debug, info, warning or error")] = "info",
 ) -> None:
     """Run the checkout service: FastAPI on uvicorn (POST /v1/quote, /healthz, /metrics, ...)."""
-    from levy.api.server import serve as run
-
     try:
         run(host=host, port=port, workers=workers, db_url=db, keys_file=str(keys) if keys else None,
             access_log=access_log, log_level=log_level)
@@ -62,8 +61,6 @@ def keys_add(
     env: Annotated[bool, typer.Option("--env", help="write no file: print the LEVY_API_KEYS entry instead")] = False,
 ) -> None:
     """Draw a new key, print it once on standard output, store only its SHA-256."""
-    from levy.api import auth
-
     try:
         if env:
             secret = auth.new_key()
@@ -84,8 +81,6 @@ def keys_add(
 @keys_app.command("list")
 def keys_list(file: _KeysFile = None) -> None:
     """List the keys: name, role, fingerprint (first 8 hex digits of the digest), created."""
-    from levy.api import auth
-
     try:
         keys = auth.read_file(_keys_path(file))
     except LevyError as exc:
@@ -100,8 +95,6 @@ def keys_revoke(
     file: _KeysFile = None,
 ) -> None:
     """Remove a key; a running service stops accepting it within a few seconds."""
-    from levy.api import auth
-
     path = _keys_path(file)
     try:
         key = auth.revoke_key(path, name)

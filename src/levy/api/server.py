@@ -29,6 +29,11 @@ import tempfile
 import time
 from typing import Any
 
+from levy.api.auth import DEFAULT_KEYS_FILE, ENV_KEYS_FILE, KeysError, KeyStore
+from levy.api.logs import log_config
+from levy.engine import Engine
+from levy.errors import LevyError
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 RESTART_WINDOW = 10.0
@@ -53,9 +58,6 @@ def serve(
             starts).
         OSError: the port cannot be bound.
     """
-    from levy.api.auth import DEFAULT_KEYS_FILE, ENV_KEYS_FILE, KeysError, KeyStore
-    from levy.api.logs import log_config
-
     if keys_file:
         os.environ[ENV_KEYS_FILE] = keys_file
     elif not os.environ.get(ENV_KEYS_FILE) and os.path.exists(DEFAULT_KEYS_FILE):
@@ -67,10 +69,8 @@ def serve(
     if not len(KeyStore.from_env()):
         raise KeysError("no API keys configured: add one with 'levy keys add NAME --role ROLE' "
                         "(writes levy-keys.json) or set LEVY_API_KEYS / LEVY_API_KEYS_FILE")
-    from levy.engine import Engine
-
     Engine()  # the reference data loads and validates, or the error is said once, here
-    from levy.errors import LevyError
+    # SQLAlchemy: `levy` imports this module (levy.api.commands) and `levy quote` must not load it
     from levy.ledger.store import Ledger, resolve_url
 
     # Open (and migrate) the ledger once here, so the workers do not race to migrate it.
@@ -210,6 +210,4 @@ class Supervisor:
                 signal.signal(sig, handler)
             log.info("levy serve: stopped")
         if self.failure:
-            from levy.errors import LevyError
-
             raise LevyError(self.failure)

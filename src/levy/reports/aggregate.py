@@ -44,9 +44,9 @@ from levy.reports.schema import (
     AMOUNT_COLUMNS,
     KEY_COLUMNS,
     KINDS,
+    PERIOD_PATTERN,
     LinesDataError,
     ReportError,
-    PERIOD_PATTERN,
     filing_currency,
 )
 

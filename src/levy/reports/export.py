@@ -36,6 +36,8 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from levy.ledger.queries import reading
+from levy.reports.reconcile import ReconciliationError, imbalances_of
 from levy.reports.schema import LINE_COLUMNS, LINE_SCHEMA, ReportError, parse_period
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -140,9 +142,6 @@ def export_period(
         ReconciliationError: the ledger's amount rows do not add up to the totals it recorded
             for some order of the month; nothing is written.
     """
-    from levy.ledger.queries import reading
-    from levy.reports.reconcile import ReconciliationError, imbalances_of
-
     parse_period(period)
     root = Path(out)
     with reading(ledger) as queries:

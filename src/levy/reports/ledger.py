@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from levy.ledger.queries import CHUNK_ROWS, reading
+from levy.ledger.store import Ledger, resolve_url
 from levy.reports.aggregate import Progress, _order_sums, combine, partial_aggregate
 from levy.reports.schema import LINE_COLUMNS, ReportError
 
@@ -38,8 +40,6 @@ class LedgerLines:
     engine = "pandas"
 
     def __init__(self, queries, chunk_rows: int | None = None) -> None:
-        from levy.ledger.queries import CHUNK_ROWS
-
         self.queries = queries
         self.chunk_rows = chunk_rows or CHUNK_ROWS
 
@@ -102,8 +102,6 @@ def open_ledger(db: str | None = None):
     Raises:
         LedgerMissing: a SQLite file that does not exist (opening it would create an empty one).
     """
-    from levy.ledger.store import Ledger, resolve_url
-
     url = resolve_url(db)
     path = _sqlite_file(url)
     if path is not None and not path.exists():
@@ -122,9 +120,6 @@ def open_month(db_or_ledger=None, chunk_rows: int | None = None):
         db_or_ledger: an open ``levy.ledger.Ledger``, or a URL / SQLite path for
             :func:`open_ledger` (closed again on exit).
     """
-    from levy.ledger.queries import reading
-    from levy.ledger.store import Ledger
-
     ledger = db_or_ledger if isinstance(db_or_ledger, Ledger) else open_ledger(db_or_ledger)
     try:
         with reading(ledger) as queries:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from levy.fx import default_rates
 from levy.reports.aggregate import Progress
 from levy.reports.build import MonthlyReport, PeriodEndRates, build_report
 from levy.reports.reconcile import LedgerTotals, Reconciliation, reconcile
@@ -45,8 +46,6 @@ def make_report(
     """
     check_return_period(period)
     if fx is None:
-        from levy.fx import default_rates
-
         fx = default_rates()
     lines = ReturnLines(lines)
     agg = lines.aggregate(period, progress=progress)

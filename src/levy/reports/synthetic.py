@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from levy.money import minor_units
 from levy.reports.schema import LINE_SCHEMA, parse_period
 
 # scheme, share of lines, countries with their (standard, reduced) rates, order currencies
@@ -45,8 +46,6 @@ def _previous(period: str, months: int) -> str:
 
 def synthetic_batches(lines: int, period: str, seed: int = 2026, batch: int = 1_000_000) -> Iterator[pa.Table]:
     """``lines`` collection lines of one ``period``, as Arrow tables of at most ``batch`` rows."""
-    from levy.money import minor_units
-
     rng = np.random.default_rng(seed)
     # Flatten the mix into (scheme, country, standard, reduced, currency) choices.
     schemes, countries, rates, currencies = [], [], [], []
