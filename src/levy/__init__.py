@@ -10,16 +10,17 @@ charge the destination's VAT/GST, how much, and why.
 ...     "seller": {"id": "S-1", "country": "CN"}, "ship_from": "CN",
 ...     "ship_to": {"country": "DE", "postal_code": "10115"}, "buyer": {"id": "B-1"},
 ...     "lines": [{"sku": "BOOK-1", "quantity": 2, "unit_price": "12.50", "category": "books"}]})
->>> decision.scheme, decision.reason, str(decision.vat_total)
+>>> decision.scheme.value, decision.reason.value, str(decision.vat_total)
 ('EU_IOSS', 'DEEMED_SUPPLIER_IMPORT', '1.75')
 """
 
 from levy.codes import Reason, Scheme, WarningCode
-from levy.engine import Engine
+from levy.engine import ENGINE_VERSION, Engine
 from levy.errors import InvalidOrder, LevyError, NoRateError, RatesDataError
 from levy.models import Decision, Order
 
-__version__ = "0.1.0"
+__version__ = ENGINE_VERSION
+"""The installed distribution's version (``importlib.metadata``, read once in :mod:`levy.engine`)."""
 
 __all__ = [
     "Decision",

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from importlib import metadata
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -44,7 +45,8 @@ from levy.money import HUNDRED, ZERO, format_rate, quantize_minor, quantum
 from levy.ratebook import Ratebook, RateRow
 from levy.regimes import discover
 
-ENGINE_VERSION = "0.1.0"
+ENGINE_VERSION = metadata.version("levy")
+"""The installed package's version, read once (every decision records it as ``facts.engine_version``)."""
 
 _MESSAGES = {
     "missing": "is required",

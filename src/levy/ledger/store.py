@@ -15,9 +15,16 @@ each along the seams of the work:
 SQLite runs in WAL mode with ``synchronous=FULL`` and ``BEGIN IMMEDIATE`` write transactions;
 PostgreSQL locks an order's row (``SELECT ... FOR UPDATE``) for events and refunds.
 
->>> with Ledger("sqlite://") as ledger:  # doctest: +SKIP
-...     [r.status for r in ledger.commit([line])]
-['recorded']
+>>> import tempfile
+>>> paid = {"order_id": "DOC-1", "placed_at": "2026-09-14T10:00:00+02:00", "currency": "EUR",
+...         "seller": {"id": "S-1", "country": "CN"}, "ship_from": "CN",
+...         "ship_to": {"country": "DE", "postal_code": "10115"}, "buyer": {"id": "B-1"},
+...         "lines": [{"sku": "MUG-1", "quantity": 1, "unit_price": "18.90", "category": "general"}],
+...         "shipping": "0.00", "payment": {"method": "paypal", "amount": "22.49", "currency": "EUR",
+...                                         "accepted_at": "2026-09-14T10:05:00+02:00"}}
+>>> with tempfile.TemporaryDirectory() as tmp, Ledger(f"{tmp}/ledger.db") as ledger:
+...     [(r.status, r.body["vat_total"]) for r in ledger.commit([paid])]
+[('recorded', '3.59')]
 """
 
 from __future__ import annotations
