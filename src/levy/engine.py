@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from importlib import metadata
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 

@@ -18,11 +18,11 @@ an error naming the date. The file is read again only when it changes.
 from __future__ import annotations
 
 import csv
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from bisect import bisect_right
 from pathlib import Path
 
 from levy.errors import LevyError, NoFxRateError

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import copy
 import json
-from decimal import Decimal
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, func, select
