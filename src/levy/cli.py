@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 import sys
-from importlib import metadata
 from collections import Counter, defaultdict
 from datetime import date
 from decimal import Decimal
+from importlib import metadata
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -20,10 +20,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from levy.chargebook import Chargebook, data_version
+from levy.context import country_name
 from levy.currencies import ISO_4217_PUBLISHED
+from levy.engine import Engine
 from levy.errors import InvalidOrder, LevyError
 from levy.fx import default_rates
-from levy.chargebook import Chargebook, data_version
+from levy.models import RATED_CATEGORIES, Decision, ErrorBody, Order
 from levy.progress import MIN_LINES, line_progress
 from levy.ratebook import Ratebook
 
@@ -61,8 +64,6 @@ def _root(
 
 
 def _engine():
-    from levy.engine import Engine
-
     try:
         return Engine()
     except LevyError as exc:
@@ -177,9 +178,6 @@ def rates(
     history: Annotated[bool, typer.Option("--history", help="every row, past and scheduled")] = False,
 ) -> None:
     """Print the VAT/GST rates of a country by category, with their effective dates and sources."""
-    from levy.models import RATED_CATEGORIES
-    from levy.ratebook import Ratebook
-
     try:
         book = Ratebook()
         day = date.fromisoformat(on) if on else date.today()
@@ -205,8 +203,6 @@ def rates(
 @app.command()
 def schema(which: Annotated[str, typer.Argument(help="order | decision | error")] = "order") -> None:
     """Print the JSON schema of the contract's order, decision or error object."""
-    from levy.models import Decision, ErrorBody, Order
-
     models = {"order": Order, "decision": Decision, "error": ErrorBody}
     if which not in models:
         err_console.print(f"levy: choose one of {', '.join(models)}")
@@ -219,8 +215,6 @@ def demo(
     source: Annotated[Path, typer.Argument(help="JSON lines of orders")] = Path("examples/orders.jsonl"),
 ) -> None:
     """Quote a batch and print what would be collected, by destination and reason."""
-    from levy.context import country_name
-
     engine = _engine()
     _, payloads = _split_orders(_read_input(str(source)))
     reasons_by_country: dict[str, Counter] = defaultdict(Counter)

@@ -24,6 +24,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from levy.errors import LevyError
+from levy.ledger.errors import LedgerError
 from levy.progress import bar_total, line_progress
 
 EXIT_REFUSED = 2
@@ -49,8 +51,7 @@ def _open(db: str | None):
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
-    from levy.errors import LevyError
-    from levy.ledger.store import Ledger, resolve_url
+    from levy.ledger.store import Ledger, resolve_url  # SQLAlchemy: only when a ledger command runs
 
     url = resolve_url(db)
     try:
@@ -115,9 +116,6 @@ def commit(
 def _run(action):
     """Run a ledger action: a refusal is printed as its JSON line (exit 2); reference data that
     cannot be loaded is an error (exit 1)."""
-    from levy.errors import LevyError
-    from levy.ledger.errors import LedgerError
-
     try:
         return action()
     except LedgerError as exc:

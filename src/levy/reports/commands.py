@@ -21,6 +21,8 @@ from rich.console import Console
 from rich.table import Table
 
 from levy.errors import LevyError
+from levy.fx import default_rates
+from levy.money import minor_units
 
 EXIT_FAILURE = 1
 EXIT_INVALID = 2
@@ -58,8 +60,6 @@ def _progress(console: Console, label: str):
 
 
 def _totals_table(run, out: Path) -> Table:
-    from levy.money import minor_units
-
     table = Table(title=f"Collections {run.report.period}: returns written to {out}")
     for column, justify in (("scheme", "left"), ("currency", "left"), ("orders", "right"),
                             ("taxable amount", "right"), ("VAT", "right"),
@@ -83,7 +83,7 @@ def _dask_client(scheduler: str | None, workers: int):
 
 
 def _lines_source(from_parquet: Path, engine: EngineName, scheduler: str | None, workers: int):
-    from levy.reports.aggregate import DaskLines, ParquetLines
+    from levy.reports.aggregate import DaskLines, ParquetLines  # pandas, Dask: see report()
 
     if engine is EngineName.pandas:
         return ParquetLines(from_parquet), None
@@ -95,7 +95,7 @@ def _ledger_on_dask(ledger_lines, period: str, scheduler: str | None, workers: i
     """The month's lines read from the ledger, handed to a Dask cluster in partitions."""
     import dask.dataframe as dd
 
-    from levy.reports.aggregate import DaskLines
+    from levy.reports.aggregate import DaskLines  # Dask: see report()
 
     frame = ledger_lines.frame(period)
     client = _dask_client(scheduler, workers)
@@ -124,11 +124,11 @@ def report(
     ledger, once they reconcile with it to the cent."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from levy.errors import LevyError
+    # pandas, Arrow, Dask: only when `levy report` runs, never on `levy quote`
     from levy.reports.export import SnapshotMissing, SnapshotTotals
     from levy.reports.ledger import open_ledger, open_month
-    from levy.reports.reconcile import ReconciliationError
     from levy.reports.periods import check_scheme_period
+    from levy.reports.reconcile import ReconciliationError
     from levy.reports.schema import FILING_CURRENCIES, ReportError, check_return_period, months_of
 
     console, err = Console(), Console(stderr=True)
@@ -148,7 +148,7 @@ def report(
         _fail(err, f"no collection lines at {from_parquet}: run `levy export --period {period} --out "
                    f"{from_parquet}` first")
     from levy.reports.charges import charges_table, write_charges  # pandas, deferred like the rest
-    from levy.reports.run import ReportRun, make_report
+    from levy.reports.run import ReportRun, make_report  # pandas, matplotlib: see above
     from levy.reports.writers import write_report
 
     client = None
@@ -221,7 +221,7 @@ def export(
     the ledger's totals so that `levy report --from-parquet` is reconciled too."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from levy.errors import LevyError
+    # pandas, Arrow: only when `levy export` runs, never on `levy quote`
     from levy.reports.export import export_period, snapshot_dir
     from levy.reports.ledger import open_ledger
     from levy.reports.reconcile import ReconciliationError
@@ -276,8 +276,8 @@ def calendar(
 
     # Deferred like the other commands here: these load pandas and SQLAlchemy, which
     # `levy --help` and `levy quote` must not.
-    from levy.fx import default_rates
-    from levy.reports.calendar import add_months, calendar as due_returns, unknown_due_rules
+    from levy.reports.calendar import add_months, unknown_due_rules
+    from levy.reports.calendar import calendar as due_returns
 
     console, err = Console(), Console(stderr=True)
     first = _parse_day(from_)
@@ -287,7 +287,7 @@ def calendar(
             queries = None
             if db is not None:
                 from levy.ledger.queries import reading  # deferred: SQLAlchemy + pandas
-                from levy.reports.ledger import open_ledger
+                from levy.reports.ledger import open_ledger  # SQLAlchemy + pandas
 
                 ledger = stack.enter_context(open_ledger(db))
                 queries = stack.enter_context(reading(ledger))
