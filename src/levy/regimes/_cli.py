@@ -10,8 +10,7 @@ end of that coverage; ``null`` while any country is open-ended), ``filing_period
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -53,11 +52,13 @@ def regime_table(book: Ratebook) -> list[dict[str, Any]]:
 
 def regimes(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (one array) instead of a table.")] = False,
-    rates_dir: Annotated[Optional[Path], typer.Option("--rates-dir", help="The rates/ directory (default: the packaged one).")] = None,
 ) -> None:
-    """List every regime: scheme, countries, start and end, return period, currency, due day, FX source, law."""
+    """List every regime: scheme, countries, start and end, return period, currency, due day, FX source, law.
+
+    The countries come from the rates directory (``LEVY_RATES_DIR``, else the packaged one).
+    """
     try:
-        table = regime_table(Ratebook(rates_dir))
+        table = regime_table(Ratebook())
     except LevyError as exc:
         Console(stderr=True).print(f"[red]levy: cannot load reference data:[/red] {exc}")
         raise typer.Exit(1) from None
