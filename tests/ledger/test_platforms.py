@@ -8,6 +8,8 @@ from decimal import Decimal
 
 import pytest
 from conftest import build_order
+from hypothesis import given
+from hypothesis import strategies as st
 
 from levy.datafiles import default_rates_dir
 from levy.engine import parse_order
@@ -15,7 +17,7 @@ from levy.errors import RatesDataError
 from levy.ledger import lifecycle
 from levy.ledger.errors import LifecycleRefused, PaymentRefused, RefundRefused
 from levy.ledger.lifecycle import Logged
-from levy.ledger.payments import check_payment, default_book, parse_payment, terms_for
+from levy.ledger.payments import check_payment, default_book, parse_payment, refund_to_tenders, terms_for
 from levy.ledger.platforms import HEADER, PlatformBook
 
 PLACED = datetime.fromisoformat(build_order()["placed_at"])  # 2026-10-15T12:00:00+02:00
@@ -226,3 +228,27 @@ def test_refund_within_protection_needs_a_dispute_and_settles_back_to_completed(
     lifecycle.check_refund("AE-9", "disputed", disputed, at, ali_terms(at))
     assert lifecycle.after_refund("disputed", False, disputed) == "completed"
     assert lifecycle.after_refund("disputed", False, LOG[:3]) == "shipped"
+
+
+# --- refunds back to the tenders ----------------------------------------------------------------
+
+
+def test_refunds_go_back_to_the_tenders_in_proportion_and_sum_exactly():
+    paid = [2000, 4804]  # gift certificate 20.00, card 48.04
+    first = refund_to_tenders(paid, [0, 0], 1000)
+    assert first == [294, 706] and sum(first) == 1000
+    rest = refund_to_tenders(paid, first, 5804)
+    assert [a + b for a, b in zip(first, rest)] == paid  # a full refund returns each what it paid
+
+
+@given(st.lists(st.integers(0, 10**6), min_size=1, max_size=4), st.lists(st.integers(1, 10**5), max_size=6))
+def test_refund_parts_always_sum_and_never_exceed_a_tender(paid, refunds):
+    before = [0] * len(paid)
+    left = sum(paid)
+    for amount in refunds:
+        amount = min(amount, left)
+        parts = refund_to_tenders(paid, before, amount)
+        assert sum(parts) == amount and all(p >= 0 for p in parts)
+        before = [b + p for b, p in zip(before, parts)]
+        assert all(b <= p for b, p in zip(before, paid))
+        left -= amount

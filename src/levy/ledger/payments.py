@@ -28,7 +28,8 @@ References:
     Art. 30a, 30b, 66a, 73a:
     https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=CELEX:02006L0112-20220415
 
->>> METHODS["paypal"].fee(Decimal("68.13"), "USD")
+>>> terms = default_book().terms("alibaba.com", date(2026, 11, 2))
+>>> terms.methods["paypal"].fee(Decimal("68.13"), "USD")
 Decimal('2.04')
 """
 
@@ -318,6 +319,39 @@ def _span(delta: timedelta) -> str:
     return " ".join(parts)
 
 
+def refund_to_tenders(paid: list[int], before: list[int], amount: int) -> list[int]:
+    """Share a refund among a payment's tenders in proportion to what each paid (minor units).
+
+    The refunds so far plus this one are shared by largest remainder, less what each tender got
+    back before, so each refund's parts sum to ``amount`` exactly and a full refund returns each
+    tender exactly what it paid; no tender ever gets back more than it paid.
+
+    >>> refund_to_tenders([2000, 4804], [0, 0], 1000)
+    [294, 706]
+    >>> refund_to_tenders([2000, 4804], [294, 706], 5804)
+    [1706, 4098]
+    """
+    total, cumulative = sum(paid), sum(before) + amount
+    if not 0 <= cumulative <= total:
+        raise ValueError(f"refunds of {cumulative} exceed the {total} paid")
+    if not total:
+        return [0] * len(paid)
+    exact = [cumulative * p for p in paid]
+    target = [e // total for e in exact]
+    order = sorted(range(len(paid)), key=lambda i: (-(exact[i] % total), i))
+    for i in order[: cumulative - sum(target)]:
+        target[i] += 1
+    parts = [max(0, t - b) for t, b in zip(target, before)]
+    # Rounding may have moved a unit between tenders since the last refund: settle it where
+    # there is room, so the parts add up to the refund.
+    for i in range(len(parts)):
+        while sum(parts) > amount and parts[i] > 0:
+            parts[i] -= 1
+        while sum(parts) < amount and before[i] + parts[i] < paid[i]:
+            parts[i] += 1
+    return parts
+
+
 def known_methods(book: PlatformBook | None = None) -> tuple[str, ...]:
     """Every method code some platform accepts (``payment.method`` must be one of them)."""
     return (book or default_book()).method_codes
@@ -339,5 +373,6 @@ __all__ = [
     "default_book",
     "known_methods",
     "parse_payment",
+    "refund_to_tenders",
     "terms_for",
 ]
