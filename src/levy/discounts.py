@@ -37,6 +37,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_FLOOR, Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -91,6 +92,12 @@ class LineDiscounts:
         return sum(self.platform, ZERO)
 
 
+@lru_cache(maxsize=256)
+def _none(currency: str, count: int) -> LineDiscounts:
+    zeros = (quantize_minor(ZERO, currency),) * count
+    return LineDiscounts(zeros, zeros, ())
+
+
 def allocate(order: Order) -> LineDiscounts:
     """Share every discount among its lines.
 
@@ -99,10 +106,10 @@ def allocate(order: Order) -> LineDiscounts:
     """
     cur = order.currency
     count = len(order.lines)
+    if not order.discounts:  # the usual case, on the quote's hot path
+        return _none(cur, count)
     zero = quantize_minor(ZERO, cur)
     seller, platform = [zero] * count, [zero] * count
-    if not order.discounts:
-        return LineDiscounts(tuple(seller), tuple(platform), ())
     stated = [line.unit_price * line.quantity for line in order.lines]
     errors: list[FieldError] = []
     for n, discount in enumerate(order.discounts):

@@ -226,4 +226,37 @@ def parse_payment(
     return Payment(tuple(tenders), currency, accepted_at, review), []
 
 
-__all__ = ["MAX_TENDERS", "ManualReview", "Payment", "Tender", "parse_payment"]
+_MONEY = {"type": "string", "pattern": r"^\d+(\.\d+)?$", "examples": ["48.13"]}
+_TENDER = {
+    "type": "object", "required": ["method", "amount"], "additionalProperties": False,
+    "properties": {
+        "method": {"type": "string", "examples": ["visa", "gift_certificate", "mobile", "cash_post"]},
+        "amount": _MONEY,
+        "operator": {"type": "string", "description": "mobile: megafon, beeline, tele2 (mts: no stated commission)"},
+        "certificate_id": {"type": "string", "maxLength": 64},
+        "currency": {"type": "string", "pattern": "^[A-Za-z]{3}$",
+                     "description": "when paid in another currency than the order's (with rate)"},
+        "rate": {**_MONEY, "description": "units of currency per one unit of the order's currency, the "
+                                           "platform's rate of the day"},
+    },
+}
+PAYMENT_JSON_SCHEMA = {
+    "type": "object", "required": ["currency", "accepted_at"],
+    "description": "One method (method, amount) or tenders: gift certificates plus at most one other "
+                   "method. The order's platform (alibaba.com or aliexpress) decides which methods, fees "
+                   "and limits apply.",
+    "properties": {
+        "method": _TENDER["properties"]["method"], "amount": _MONEY,
+        "operator": _TENDER["properties"]["operator"],
+        "certificate_id": _TENDER["properties"]["certificate_id"],
+        "currency": {"type": "string", "pattern": "^[A-Za-z]{3}$"},
+        "accepted_at": {"type": "string", "format": "date-time"},
+        "review": {"type": "object", "properties": {"reviewer": {"type": "string"},
+                                                    "approved_at": {"type": "string", "format": "date-time"}}},
+        "tenders": {"type": "array", "minItems": 1, "maxItems": MAX_TENDERS, "items": _TENDER},
+    },
+}
+"""The ``payment`` object's JSON schema (OpenAPI of ``POST /v1/orders``)."""
+
+
+__all__ = ["MAX_TENDERS", "PAYMENT_JSON_SCHEMA", "ManualReview", "Payment", "Tender", "parse_payment"]
