@@ -35,6 +35,7 @@ Decimal('2.04')
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -43,6 +44,7 @@ from typing import Any
 
 from levy.errors import NoFxRateError
 from levy.fx import EcbRates
+from levy.ledger.amounts import from_minor, to_minor
 from levy.ledger.errors import PaymentRefused
 from levy.ledger.platforms import DEFAULT_PLATFORM, PaymentMethod, PlatformBook, Terms
 from levy.ledger.tenders import ManualReview, Payment, Tender, parse_payment as _parse_payment
@@ -109,6 +111,10 @@ class PaymentCheck:
 
 def _money(amount: Decimal, currency: str) -> str:
     return f"{quantize_minor(amount, currency)} {currency}"
+
+
+def _also_usd(amount: Decimal, currency: str) -> str:
+    return "" if currency == USD else f" ({_usd(amount)})"
 
 
 def _usd(amount: Decimal) -> str:
@@ -275,7 +281,7 @@ def check_payment(order: Order, decision: Decision, payment: Payment, fx: EcbRat
     usd_text = str(paid_usd.quantize(Decimal("0.01"), ROUND_HALF_UP))
     if method.min_usd is not None and paid_usd < method.min_usd:
         raise refuse(
-            "METHOD_BELOW_MINIMUM", f"{method.label} payment of {_money(main.value, cur)} ({_usd(paid_usd)}) "
+            "METHOD_BELOW_MINIMUM", f"{method.label} payment of {_money(main.value, cur)}{_also_usd(paid_usd, cur)} "
             f"is below the {method.label} minimum of {method.min_usd:,} USD",
             f"{method.label}: at least {method.min_usd:,} USD", paid_usd=usd_text, **amounts)
     if method.max_usd is not None and (
@@ -352,6 +358,44 @@ def refund_to_tenders(paid: list[int], before: list[int], amount: int) -> list[i
     return parts
 
 
+def tender_rows(order_id: str, check: PaymentCheck, digits: int) -> list[tuple]:
+    """The ``payment_tenders`` rows of an accepted payment, in the table's column order."""
+    return [
+        (order_id, i, c.method.code, to_minor(c.value, digits), to_minor(c.fee, digits), c.tender.currency,
+         str(c.tender.amount) if c.tender.rate is not None else None,
+         str(c.tender.rate) if c.tender.rate is not None else None, c.tender.operator, c.tender.certificate_id)
+        for i, c in enumerate(check.tenders)
+    ]
+
+
+def tenders_body(check: PaymentCheck) -> list[dict[str, Any]]:
+    """Each tender as ``levy commit`` prints it."""
+    return [
+        {"method": c.method.code, "amount": str(c.value), "fee": str(c.fee)}
+        | ({"operator": c.tender.operator} if c.tender.operator else {})
+        | ({"certificate_id": c.tender.certificate_id} if c.tender.certificate_id else {})
+        | ({"paid": f"{c.tender.amount} {c.tender.currency}", "rate": str(c.tender.rate)} if c.tender.rate else {})
+        for c in check.tenders
+    ]
+
+
+def tenders_from_rows(rows, digits: int) -> list[dict[str, Any]]:
+    """:func:`tenders_body` rebuilt from ``payment_tenders`` rows (in position order)."""
+    return [
+        {"method": r.method, "amount": str(from_minor(r.amount_minor, digits)),
+         "fee": str(from_minor(r.fee_minor, digits))}
+        | ({"operator": r.operator} if r.operator else {})
+        | ({"certificate_id": r.certificate_id} if r.certificate_id else {})
+        | ({"paid": f"{r.paid_amount} {r.paid_currency}", "rate": r.rate} if r.rate else {})
+        for r in rows
+    ]
+
+
+def platform_of(payload: str) -> str:
+    """The ``platform`` of a committed order's stored payload (default ``alibaba.com``)."""
+    return json.loads(payload).get("platform") or DEFAULT_PLATFORM
+
+
 def known_methods(book: PlatformBook | None = None) -> tuple[str, ...]:
     """Every method code some platform accepts (``payment.method`` must be one of them)."""
     return (book or default_book()).method_codes
@@ -373,6 +417,10 @@ __all__ = [
     "default_book",
     "known_methods",
     "parse_payment",
+    "platform_of",
     "refund_to_tenders",
+    "tender_rows",
+    "tenders_body",
+    "tenders_from_rows",
     "terms_for",
 ]
