@@ -19,6 +19,7 @@ from levy.ledger.errors import LifecycleRefused, PaymentRefused, RefundRefused
 from levy.ledger.lifecycle import Logged
 from levy.ledger.payments import check_payment, default_book, parse_payment, refund_to_tenders, terms_for
 from levy.ledger.platforms import HEADER, PlatformBook
+from levy.models import PLATFORMS
 
 PLACED = datetime.fromisoformat(build_order()["placed_at"])  # 2026-10-15T12:00:00+02:00
 ACCEPTED = (PLACED + timedelta(hours=1)).isoformat()
@@ -252,3 +253,8 @@ def test_refund_parts_always_sum_and_never_exceed_a_tender(paid, refunds):
         before = [b + p for b, p in zip(before, parts)]
         assert all(b <= p for b, p in zip(before, paid))
         left -= amount
+
+
+def test_every_platform_of_the_contract_has_its_rules_file():
+    assert set(default_book().platforms) == set(PLATFORMS)
+    assert default_book().terms("no-such-platform", date(2026, 1, 1)) is None

@@ -183,6 +183,8 @@ class PlatformBook:
         return self._cache[key]
 
     def _build(self, platform: str, on: date) -> Terms | None:
+        if platform not in self._series:
+            return None
         found = {k: s.at(on) for k, s in self._series[platform].items()}
         rows = {k: r for k, r in found.items() if r is not None}
         term = {name: rows.get(("term", name)) for name in TERMS}
