@@ -61,6 +61,17 @@ demo: $(STAMP)
 	@echo "   ledger to the cent before writing. The sample batch is mostly Oct/Nov 2026, so the ledger also gets the"
 	@echo "   golden Aug-Sep month the tests use"
 	$(LEDGER) commit tests/golden/ledger/paid_orders.jsonl --db $(DEMO_DB) > build/demo-commit-golden.jsonl
+	@echo "== both platforms (examples/platform_orders.jsonl): coupons taxed after the discount, gift certificates"
+	@echo "   as tenders, an AliExpress Western Union payment under 20 USD refused"
+	$(LEDGER) commit examples/platform_orders.jsonl --db $(DEMO_DB) > build/demo-commit-platforms.jsonl || [ $$? -eq 2 ]
+	@cut -c1-200 build/demo-commit-platforms.jsonl
+	$(LEDGER) event AE-2026-900001 shipped   --at 2026-09-04T09:00:00+00:00 --db $(DEMO_DB)
+	$(LEDGER) event AE-2026-900001 completed --at 2026-09-10T09:00:00+00:00 --db $(DEMO_DB)
+	@echo "   AliExpress buyer protection: a dispute 14 days after the buyer confirmed receipt is still open"
+	$(LEDGER) event AE-2026-900001 dispute   --at 2026-09-24T09:00:00+00:00 --db $(DEMO_DB)
+	$(LEDGER) refund AE-2026-900001 --amount 5.95 --refund-id R-DEMO-P1 --at 2026-09-25T09:00:00+00:00 --db $(DEMO_DB)
+	@echo "   a cancellation paid by gift certificate and card goes back to both in proportion"
+	$(LEDGER) refund AE-2026-900003 --amount 10.00 --refund-id R-DEMO-GC --at 2026-09-06T09:00:00+00:00 --db $(DEMO_DB)
 	@rm -rf build/reports
 	$(LEDGER) report --period 2026-09 --db $(DEMO_DB) --out build/reports
 	$(LEDGER) report --period 2026-Q3 --scheme EU_OSS --db $(DEMO_DB) --out build/reports
@@ -69,6 +80,8 @@ demo: $(STAMP)
 	@ls -d build/reports/*/* | sed 's|^|     |'
 	@echo "== filing calendar from 2026-12-01: what is due, with the ledger's activity and the ECB rate each needs"
 	$(LEDGER) calendar --from 2026-12-01 --months 3 --db $(DEMO_DB) --out build/reports
+	@echo "   AE-2026-900001 (seller coupon) and AE-2026-900002 (platform coupon) enter the IOSS return at EUR 50.00,"
+	@echo "   60.00 less the coupon: the DE and FR rows of the EU_IOSS 2026-09 by-country return"
 	@echo "== October 2026 converts at the ECB rate of Monday 2026-11-02 (Art. 366(2)); with the packaged history"
 	@echo "   alone (it ends 2026-10-30) the report stops, exit 1, naming the day and the levy fx fix; nothing written"
 	LEVY_DATA_DIR=$(CURDIR)/build/demo-fx-none $(LEDGER) report --period 2026-10 --db $(DEMO_DB) --out build/reports || [ $$? -eq 1 ]

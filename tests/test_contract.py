@@ -35,8 +35,10 @@ def test_contract_example_amounts_to_the_cent(quote):
     assert (d["collect"], d["scheme"], d["reason"], d["tax_country"]) == (
         True, "EU_IOSS", "DEEMED_SUPPLIER_IMPORT", "DE")
     assert d["lines"] == [
-        {"sku": "BOOK-1", "net": "25.00", "rate_percent": "7", "vat": "1.75", "gross": "26.75"},
-        {"sku": "TOY-7", "net": "30.00", "rate_percent": "19", "vat": "5.70", "gross": "35.70"},
+        {"sku": "BOOK-1", "net": "25.00", "rate_percent": "7", "vat": "1.75", "gross": "26.75",
+         "discount": "0.00"},
+        {"sku": "TOY-7", "net": "30.00", "rate_percent": "19", "vat": "5.70", "gross": "35.70",
+         "discount": "0.00"},
     ]
     assert d["shipping"] == {"net": "5.00", "vat": "0.68", "gross": "5.68"}
     assert (d["net_total"], d["vat_total"], d["gross_total"]) == ("60.00", "8.13", "68.13")

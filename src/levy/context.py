@@ -19,6 +19,7 @@ import pycountry
 from levy._lazy import cached_property
 from levy.codes import Reason, Scheme, WarningCode
 from levy.chargebook import Chargebook, RuleRow
+from levy.discounts import LineDiscounts, allocate
 from levy.fx import Conversion, EcbRates
 from levy.identifiers import ExemptionCheck, NumberCheck, check_exemption, check_vat_number
 from levy.models import EXCISE_CATEGORIES, Order, ThresholdFact
@@ -110,11 +111,13 @@ class OrderContext:
     def __init__(
         self, order: Order, book: Ratebook, fx: EcbRates, destination: Destination,
         coverage: CoverageRow, rules: Chargebook | None = None,
+        discounts: LineDiscounts | None = None,
     ) -> None:
         # The lazy facts (``cached_property``) also store into ``__dict__``: the only writes.
         self.__dict__.update(
             order=order, on=order.placed_on, book=book, fx=fx, destination=destination,
             coverage=coverage, currency=order.currency, rules=rules,
+            discounts=discounts if discounts is not None else allocate(order),
         )
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -138,8 +141,11 @@ class OrderContext:
 
     @cached_property
     def line_stated(self) -> list[Decimal]:
-        """Each line's stated amount (quantity x unit price), as checkout sent it."""
-        return [line.unit_price * line.quantity for line in self.order.lines]
+        """Each line's stated amount (quantity x unit price) less its seller-funded discounts: the
+        price actually paid or payable for the goods (VAT Directive Art. 79(b); UCC-DA
+        Art. 1(48)). Platform-funded discounts leave the seller's price, and this, unchanged."""
+        return [line.unit_price * line.quantity - off
+                for line, off in zip(self.order.lines, self.discounts.seller)]
 
     @cached_property
     def line_nets(self) -> list[Decimal]:

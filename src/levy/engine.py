@@ -30,6 +30,7 @@ from levy import duties, fees
 from levy.chargebook import Chargebook, data_version
 from levy.codes import Reason
 from levy.context import Destination, OrderContext, Outcome, country_name, extract_vat
+from levy.discounts import DiscountRules, allocate, explain
 from levy.errors import FieldError, InvalidOrder, LevyError, NoFxRateError, NoRateError
 from levy.fx import EcbRates, default_rates
 from levy.landed import import_case
@@ -138,6 +139,7 @@ class Engine:
 
     def __init__(self, rates_dir: Path | str | None = None, fx: EcbRates | None = None) -> None:
         self.book = Ratebook(rates_dir)
+        self.discount_rules = DiscountRules(rates_dir)
         self.fx = fx or default_rates()
         self.regimes = discover()
         missing = {row.regime for row in self.book.coverage} - set(self.regimes)
@@ -199,7 +201,8 @@ class Engine:
                 f"on {on}: the platform collects nothing.",
             ))
         destination = Destination(ship_to.country, tax_country, tax_area, territory)
-        ctx = OrderContext(order, self.book, self.fx, destination, coverage, rules=self.charges)
+        ctx = OrderContext(order, self.book, self.fx, destination, coverage, rules=self.charges,
+                           discounts=allocate(order))
         outcome = self.regimes[coverage.regime].decide(ctx)
         if outcome.collect:
             return self._taxed(ctx, outcome)
@@ -243,17 +246,20 @@ class Engine:
         """Nothing collected: amounts are taken as net (contract), rate "0", VAT 0."""
         cur = order.currency
         zero = quantize_minor(ZERO, cur)
+        discounts = ctx.discounts if ctx else allocate(order)
         lines = []
         net_total = ZERO
-        for line in order.lines:
-            net = quantize_minor(line.unit_price * line.quantity, cur)
+        for line, off in zip(order.lines, discounts.seller):
+            # Only the seller's discounts: the platform is not the supplier here (levy.discounts).
+            net = quantize_minor(line.unit_price * line.quantity - off, cur)
             net_total += net
-            lines.append(DecisionLine(sku=line.sku, net=net, rate_percent="0", vat=zero, gross=net))
+            lines.append(DecisionLine(line.sku, net, "0", zero, net, off))
         shipping = quantize_minor(order.shipping, cur)
         net_total += shipping
         return Decision(
             order_id=order.order_id, collect=False, scheme=None, reason=outcome.reason,
-            explanation=outcome.explanation, tax_country=None, currency=cur, lines=lines,
+            explanation=_with(outcome.explanation, explain(discounts, cur, collect=False, rule=None, regime=None)),
+            tax_country=None, currency=cur, lines=lines,
             shipping=ShippingAmounts(net=shipping, vat=zero, gross=shipping),
             net_total=net_total, vat_total=zero, gross_total=net_total,
             warnings=self._warnings(outcome), rates_as_of=order.placed_on,
@@ -270,9 +276,15 @@ class Engine:
         nets: list[Decimal] = []
         facts: dict[str, RateFact] = {}
         net_total = vat_total = ZERO
-        for line, stated, row in zip(order.lines, ctx.line_stated, rows):
+        discounts = ctx.discounts
+        rule = self.discount_rules.rule(ctx.coverage.regime, ctx.on) if discounts.any_platform else None
+        platform_off = discounts.platform if rule and rule.treatment == "reduces" else (ZERO,) * len(rows)
+        for line, stated, row, seller_off, platform in zip(
+            order.lines, ctx.line_stated, rows, discounts.seller, platform_off
+        ):
             rate = row.rate_percent
-            stated = stated.quantize(q)  # exact: amounts carry at most the minor unit's decimals
+            # line_stated is after the seller's discounts; a platform's comes off where its law says.
+            stated = (stated - platform).quantize(q)  # exact: amounts carry at most the minor unit's decimals
             if inclusive:  # the same extraction the threshold tests used (OrderContext.line_nets)
                 vat = extract_vat(stated, rate, cur)
                 net = stated - vat
@@ -282,7 +294,8 @@ class Engine:
             nets.append(net)
             net_total += net
             vat_total += vat
-            lines.append(DecisionLine(line.sku, net, format_rate(rate), vat, net + vat))
+            lines.append(DecisionLine(line.sku, net, format_rate(rate), vat, net + vat,
+                                      (seller_off + platform).quantize(q)))
             if row.category not in facts:
                 facts[row.category] = self._rate_fact(row)
         if outcome.tax_shipping:
@@ -293,7 +306,9 @@ class Engine:
         vat_total += ship_vat
         return Decision(
             order_id=order.order_id, collect=True, scheme=outcome.scheme, reason=outcome.reason,
-            explanation=outcome.explanation, tax_country=ctx.destination.tax_country, currency=cur,
+            explanation=_with(outcome.explanation, explain(
+                discounts, cur, collect=True, rule=rule, regime=ctx.coverage.regime)),
+            tax_country=ctx.destination.tax_country, currency=cur,
             lines=lines, shipping=ShippingAmounts(ship_net, ship_vat, ship_net + ship_vat),
             net_total=net_total, vat_total=vat_total, gross_total=net_total + vat_total,
             warnings=self._warnings(outcome), rates_as_of=ctx.on,
@@ -308,6 +323,10 @@ class Engine:
                 row.category, row.tax_area, format_rate(row.rate_percent), row.valid_from, row.source
             )
         return fact
+
+
+def _with(explanation: str, more: str) -> str:
+    return f"{explanation} {more}" if more else explanation
 
 
 def _shipping(

@@ -242,6 +242,28 @@ class Line(_In):
     hs_code: HsCode | None = None
 
 
+MAX_DISCOUNTS = 50
+"""Orders with more discounts than this are refused (coupons stack, but not without end)."""
+PLATFORMS = ("alibaba.com", "aliexpress")
+"""Platforms whose payment and escrow rules the ledger knows (``rates/platforms/<name>.csv``)."""
+
+
+class Discount(_In):
+    """A price reduction granted at checkout (contract v1.1, "Platform, discounts and vouchers").
+
+    ``funded_by: seller``: the seller lowers its price (VAT Directive Art. 79(b)).
+    ``funded_by: platform``: the platform pays the difference; how that reaches the taxable
+    amount is each regime's law (``rates/discount_rules.csv``, :mod:`levy.discounts`).
+    ``skus`` names the lines it applies to; absent or empty: the whole order (shared pro rata).
+    """
+
+    code: StrictStr = Field(min_length=1, max_length=64)
+    funded_by: Literal["seller", "platform"]
+    amount: Money
+    skus: list[Annotated[StrictStr, Field(min_length=1, max_length=64)]] | None = Field(
+        default=None, max_length=MAX_LINES)
+
+
 class Order(_In):
     """One consignment: one seller, one place of dispatch, one destination."""
 
@@ -256,6 +278,8 @@ class Order(_In):
     lines: list[Line] = Field(min_length=1, max_length=MAX_LINES)
     shipping: Money = Decimal(0)
     prices_include_vat: StrictBool = False
+    platform: Literal["alibaba.com", "aliexpress"] = "alibaba.com"
+    discounts: list[Discount] = Field(default_factory=list, max_length=MAX_DISCOUNTS)
 
     @model_validator(mode="after")
     def _currency_and_minor_units(self) -> Order:
@@ -270,11 +294,19 @@ class Order(_In):
                if not is_exact_in(line.unit_price, self.currency)]
         if not is_exact_in(self.shipping, self.currency):
             bad.append("shipping")
+        bad.extend(f"discounts.{i}.amount" for i, d in enumerate(self.discounts)
+                   if not is_exact_in(d.amount, self.currency))
         if bad:
             raise PydanticCustomError(
                 "minor_unit", "has more decimals than {currency} allows ({digits})",
                 {"currency": self.currency, "digits": digits, "fields": bad},
             )
+        skus = {line.sku for line in self.lines}
+        unknown = [f"discounts.{i}.skus" for i, d in enumerate(self.discounts)
+                   if d.skus and not set(d.skus) <= skus]
+        if unknown:
+            raise PydanticCustomError("discount_skus", "must name SKUs of the order's lines",
+                                      {"fields": unknown})
         return self
 
     @property
@@ -292,9 +324,13 @@ class Order(_In):
 class DecisionLine:
     sku: str
     net: Decimal
+    """The taxable amount, after ``discount``."""
     rate_percent: str
     vat: Decimal
     gross: Decimal
+    discount: Decimal = Decimal("0.00")
+    """The part of the order's discounts that reduced this line's taxable amount (v1.1), in the
+    terms of ``unit_price`` (tax-inclusive when ``prices_include_vat``)."""
 
 
 @dataclass(slots=True)

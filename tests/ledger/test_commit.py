@@ -26,6 +26,7 @@ def test_recorded_order_stores_decision_facts_rows_payment_and_events(ledger, co
         "net_total": "60.00", "vat_total": "8.13", "gross_total": "68.13", "duty_total": "7.62",
         "fee_total": "0.00", "landed_total": "75.75", "fee": "2.26",
         "amount_payable": "78.01", "paid": "78.01", "difference": "0.00", "flags": [],
+        "platform": "alibaba.com", "tenders": [{"method": "paypal", "amount": "78.01", "fee": "2.26"}],
     }
     with ledger.db.connect() as conn:
         order = conn.execute(select(orders)).one()

@@ -76,10 +76,10 @@ def test_replay_of_an_unknown_order(ledger):
 
 def test_migrations_build_exactly_the_models(db_url):
     db = make_engine(db_url)
-    assert ledger_db.upgrade(db) == ledger_db.head() == "0003"
+    assert ledger_db.upgrade(db) == ledger_db.head() == "0004_tenders"
     with db.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
-        assert ledger_db.current(conn) == "0003"
+        assert ledger_db.current(conn) == "0004_tenders"
     assert set(inspect(db).get_table_names()) == {t.name for t in metadata.sorted_tables} | {"alembic_version"}
     db.dispose()
 
@@ -111,4 +111,5 @@ def test_url_resolution(monkeypatch, tmp_path):
 def test_migrations_ship_inside_the_package():
     root = Path(ledger_db.MIGRATIONS)
     assert (root / "env.py").is_file() and (root / "script.py.mako").is_file()
-    assert sorted(p.name for p in (root / "versions").glob("*.py")) == ["0001_initial.py", "0002_vies_checks.py", "0003_decision_charges.py"]
+    assert sorted(p.name for p in (root / "versions").glob("*.py")) == ["0001_initial.py", "0002_vies_checks.py", "0003_decision_charges.py",
+                                                                         "0004_tenders.py"]

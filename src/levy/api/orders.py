@@ -54,7 +54,8 @@ from levy.api.http import REFUSALS, Problem, RawRoute, problem, require, secured
 from levy.api.logs import sensitive
 from levy.ledger.amounts import from_minor
 from levy.ledger.errors import LedgerError
-from levy.ledger.schema import decisions, events, orders, payments, refunds
+from levy.ledger.payments import platform_of, tenders_from_rows
+from levy.ledger.schema import decisions, events, orders, payment_tenders, payments, refunds
 from levy.ledger.store import Ledger, PaidOrder
 from levy.models import ErrorBody, IsoDateTime
 
@@ -317,8 +318,9 @@ def _read(ledger: Ledger):
 def commit_body(ledger: Ledger, order_id: str) -> dict[str, Any] | None:
     """The object ``levy commit`` printed when the order was recorded, rebuilt from the rows."""
     with _read(ledger) as conn:
+        tenders = _tenders(conn, order_id)
         row = conn.execute(
-            select(orders.c.minor_units, decisions.c.decision_json, payments.c.fee_minor,
+            select(orders.c.minor_units, orders.c.payload, decisions.c.decision_json, payments.c.fee_minor,
                    payments.c.payable_minor, payments.c.amount_minor, payments.c.difference_minor,
                    payments.c.flags)
             .join(decisions, decisions.c.order_id == orders.c.order_id)
@@ -336,7 +338,13 @@ def commit_body(ledger: Ledger, order_id: str) -> dict[str, Any] | None:
         "fee": str(from_minor(row.fee_minor, m)), "amount_payable": str(from_minor(row.payable_minor, m)),
         "paid": str(from_minor(row.amount_minor, m)), "difference": str(from_minor(row.difference_minor, m)),
         "flags": [f for f in row.flags.split(",") if f],
+        "platform": platform_of(row.payload), "tenders": tenders_from_rows(tenders, m),
     }
+
+
+def _tenders(conn, order_id: str) -> list:
+    return conn.execute(select(payment_tenders).where(payment_tenders.c.order_id == order_id)
+                        .order_by(payment_tenders.c.position)).all()
 
 
 def order_record(ledger: Ledger, order_id: str) -> dict[str, Any] | None:
@@ -347,6 +355,7 @@ def order_record(ledger: Ledger, order_id: str) -> dict[str, Any] | None:
             return None
         decision = conn.execute(select(decisions.c.decision_json).where(decisions.c.order_id == order_id)).scalar_one()
         pay = conn.execute(select(payments).where(payments.c.order_id == order_id)).one()
+        tenders = _tenders(conn, order_id)
         logged = conn.execute(select(events).where(events.c.order_id == order_id).order_by(events.c.seq)).all()
         refund_rows = conn.execute(select(refunds.c.refund_id, refunds.c.amount_minor)
                                    .where(refunds.c.order_id == order_id)
@@ -372,6 +381,7 @@ def order_record(ledger: Ledger, order_id: str) -> dict[str, Any] | None:
             "fee": money(pay.fee_minor), "amount_payable": money(pay.payable_minor),
             "difference": money(pay.difference_minor), "accepted_at": pay.accepted_at.isoformat(),
             "flags": [f for f in pay.flags.split(",") if f],
+            "tenders": tenders_from_rows(tenders, m),
         },
         "decision": json.loads(decision),
         "events": [{"seq": e.seq, "kind": e.kind, "at": e.at.isoformat(),

@@ -31,9 +31,17 @@ from levy.errors import FieldError, InvalidOrder
 from levy.ledger.amounts import amount_rows, to_minor
 from levy.ledger.db import RETRIES, now, retryable
 from levy.ledger.errors import OrderConflict, PaymentRefused
-from levy.ledger.payments import check_payment, parse_payment
+from levy.ledger.payments import check_payment, parse_payment, tender_rows, tenders_body
 from levy.ledger.records import PaidOrder, Result, canonical_json, loads_json, sha256_hex
-from levy.ledger.schema import decision_charges, decision_lines, decisions, events, orders, payments
+from levy.ledger.schema import (
+    decision_charges,
+    decision_lines,
+    decisions,
+    events,
+    orders,
+    payment_tenders,
+    payments,
+)
 from levy.money import minor_units
 
 CHUNK_SIZE = 1000
@@ -61,6 +69,7 @@ class _Prepared:
     payment_row: tuple
     line_rows: list[tuple]
     event_rows: list[tuple]
+    tender_rows: list[tuple]
     body: dict[str, Any]
     charge_rows: list[tuple] = ()
     """The decision's duties and fees (contract v1.1), one row each."""
@@ -97,7 +106,7 @@ class Bulk:
     SQLAlchemy writes and reads them; psycopg takes the Python objects as they are.
     """
 
-    TABLES = (orders, decisions, payments, decision_lines, events, decision_charges)
+    TABLES = (orders, decisions, payments, decision_lines, events, decision_charges, payment_tenders)
 
     def __init__(self, dialect_name: str, paramstyle: str) -> None:
         self.columns = {
@@ -258,6 +267,7 @@ class Committing:
             sql = self._bulk.sql
             conn.exec_driver_sql(sql["decisions"], [p.decision_row for p in mine])
             conn.exec_driver_sql(sql["payments"], [p.payment_row for p in mine])
+            conn.exec_driver_sql(sql["payment_tenders"], [row for p in mine for row in p.tender_rows])
             conn.exec_driver_sql(sql["decision_lines"], [row for p in mine for row in p.line_rows])
             conn.exec_driver_sql(sql["events"], [row for p in mine for row in p.event_rows])
             charges = [row for p in mine for row in p.charge_rows]
@@ -367,7 +377,9 @@ class Committing:
             "amount_payable": str(check.payable), "paid": str(check.paid),
             "difference": str(check.difference), "flags": list(check.flags),
         }
-        return _Prepared(oid, digest, order_row, decision_row, payment_row, line_rows, event_rows, body, charge_rows)
+        body.update(platform=order.platform, tenders=tenders_body(check))
+        return _Prepared(oid, digest, order_row, decision_row, payment_row, line_rows, event_rows,
+                         tender_rows=tender_rows(oid, check, digits), body=body, charge_rows=charge_rows)
 
 
 __all__ = ["CHUNK_SIZE", "Committing"]

@@ -2,225 +2,88 @@
 
 Under IOSS the VAT becomes due when the platform accepts the buyer's payment (VAT Directive
 Art. 66a; Implementing Regulation 282/2011 Art. 41a), so the ledger records an order only with a
-payment the platform would accept. The rules below are the platform's own, transcribed from its
-buyer help pages (payment methods, payment deadline, disputes) as quoted in issue 4, "The
-ledger"; they are data, not code: a changed fee or limit is one edit in :data:`METHODS` or in the
-constants, with no change to the checks.
+payment the platform would accept. The rules are each platform's own, transcribed from its buyer
+help pages into ``rates/platforms/<platform>.csv`` (:mod:`levy.ledger.platforms`); the order's
+``platform`` (default ``alibaba.com``) picks the file, ``payment.accepted_at``'s date the rows.
 
 Reading of the dates (the contract's ``placed_at`` versus the payment's ``accepted_at``):
 ``placed_at`` is when the buyer confirmed the order (its calendar date picks rates and FX for
 the decision, as everywhere in Levy); ``payment.accepted_at`` is when the platform accepted the
-payment. A payment accepted more than :data:`PAYMENT_WINDOW` after ``placed_at`` is refused: the
-order was closed, and no VAT is due on it.
+payment. A payment accepted more than the platform's ``payment_days`` after ``placed_at`` is
+refused: the order was closed, and no VAT is due on it.
 
-Amounts in USD (the tolerance, the PayPal cap, the card review limit) are compared after
-converting at the ECB reference rate of ``accepted_at``'s calendar date (``EcbRates.conversion``,
-the latest rate published on or before that day), exactly, without intermediate rounding.
+The payment is one method (``{"method", "amount", "currency", "accepted_at"}``) or a list of
+tenders (``{"currency", "accepted_at", "tenders": [{"method", "amount", ...}, ...]}``): any
+number of platform gift certificates (``gift_certificate``, a multi-purpose voucher: VAT
+Directive Art. 30a-30b and 73a, it pays and changes neither the taxable amount nor the VAT) and
+at most one other method, which pays the rest and carries that rest's fee. A method flagged
+``sole`` (AliExpress bank transfer) pays the whole order alone.
+
+Amounts in USD (the tolerance, the limits, the card review) are compared after converting at
+the ECB reference rate of ``accepted_at``'s calendar date (``EcbRates.conversion``, the latest
+rate published on or before that day), exactly, without intermediate rounding.
 
 References:
-    Platform buyer help pages on payment methods, payment deadline and disputes (as quoted in
-    issue 4). VAT Directive 2006/112/EC Art. 66a:
+    Platform help pages cited row by row in ``rates/platforms/``. VAT Directive 2006/112/EC
+    Art. 30a, 30b, 66a, 73a:
     https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=CELEX:02006L0112-20220415
 
->>> METHODS["paypal"].fee(Decimal("68.13"), "USD")
+>>> terms = default_book().terms("alibaba.com", date(2026, 11, 2))
+>>> terms.methods["paypal"].fee(Decimal("68.13"), "USD")
 Decimal('2.04')
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Literal
+from functools import lru_cache
+from typing import Any
 
-from levy.errors import FieldError, NoFxRateError
+from levy.errors import NoFxRateError
 from levy.fx import EcbRates
+from levy.ledger.amounts import from_minor, to_minor
 from levy.ledger.errors import PaymentRefused
+from levy.ledger.platforms import DEFAULT_PLATFORM, PaymentMethod, PlatformBook, Terms
+from levy.ledger.tenders import ManualReview, Payment, Tender, parse_payment as _parse_payment
 from levy.models import Decision, Order
-from levy.money import HUNDRED, ZERO, minor_units, quantize_minor
-
-PAYMENT_WINDOW = timedelta(days=20)
-"""The buyer must pay within 20 days of confirming the order; later, the order is closed
-(platform help: payment deadline)."""
-
-DISPUTE_OPENS_AFTER = timedelta(days=5)
-"""A dispute can be opened from 5 days after the shipping date, never once the order is
-completed (platform help: disputes)."""
-
-TOLERANCE_USD = Decimal("1")
-"""A payment within 1 USD (or its equivalent) of the amount payable is accepted and the
-difference recorded; outside that it is refused (platform help: payment amount)."""
+from levy.money import ZERO, quantize_minor
 
 USD = "USD"
+VOUCHER = "voucher"
+"""The flag of a gift certificate method."""
 
 
-@dataclass(frozen=True, slots=True)
-class PaymentMethod:
-    """One payment method the platform accepts, with its fee and limits."""
-
-    code: str
-    """The value of ``payment.method`` in ``levy commit`` input."""
-    label: str
-    family: Literal["card", "wallet", "transfer"]
-    fee_percent: Decimal = ZERO
-    """Fee charged on the order amount (``gross_total``), shown as its own line, outside the VAT
-    base."""
-    currencies: frozenset[str] | None = None
-    """Currencies the method accepts; ``None``: any."""
-    max_usd: Decimal | None = None
-    """Largest payment per order, in USD."""
-    review_above_usd: Decimal | None = None
-    """Payments above this (USD) need a manual review before they are accepted."""
-
-    def fee(self, order_amount: Decimal, currency: str) -> Decimal:
-        """The method's fee on an order amount, rounded half-up to the currency's minor unit."""
-        if not self.fee_percent:
-            return quantize_minor(ZERO, currency)
-        return quantize_minor(order_amount * self.fee_percent / HUNDRED, currency)
+@lru_cache(maxsize=1)
+def default_book() -> PlatformBook:
+    """The platform rules of the default rates directory, loaded once."""
+    return PlatformBook()
 
 
-_CARD_REVIEW_USD = Decimal("5000")
-METHODS: dict[str, PaymentMethod] = {
-    m.code: m
-    for m in (
-        PaymentMethod("visa", "Visa card", "card", review_above_usd=_CARD_REVIEW_USD),
-        PaymentMethod("mastercard", "MasterCard card", "card", review_above_usd=_CARD_REVIEW_USD),
-        PaymentMethod("maestro", "Maestro card", "card", review_above_usd=_CARD_REVIEW_USD),
-        PaymentMethod(
-            "paypal", "PayPal", "wallet", fee_percent=Decimal("2.99"),
-            currencies=frozenset({"USD", "EUR", "GBP", "AUD", "CAD", "SGD"}),
-            max_usd=Decimal("12000"),
-        ),
-        PaymentMethod("tt", "T/T bank transfer", "transfer"),
-        PaymentMethod("western_union", "Western Union", "transfer"),
-        PaymentMethod("alipay", "Alipay", "wallet"),
-        PaymentMethod("qiwi", "QIWI", "wallet"),
-        PaymentMethod("webmoney", "WebMoney", "wallet"),
-        PaymentMethod("yandex", "Yandex", "wallet"),
-        PaymentMethod("tef", "TEF (Transferencia Electronica de Fondos)", "transfer"),
-    )
-}
-"""Every method the platform accepts, by ``payment.method`` code (platform help: payment
-methods). Only PayPal charges a fee and has a currency list and a cap; cards above 5,000 USD
-go to manual review."""
-
-
-# --- input ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ManualReview:
-    """Evidence that a card payment above the review limit was reviewed and approved."""
-
-    reviewer: str
-    approved_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Payment:
-    """The ``payment`` object of a ``levy commit`` line."""
-
-    method: str
-    amount: Decimal
-    currency: str
-    accepted_at: datetime
-    review: ManualReview | None = None
-
-    @property
-    def accepted_on(self) -> date:
-        """``accepted_at``'s calendar date in the offset it carries: it picks the ECB rate."""
-        return self.accepted_at.date()
-
-
-_KEYS = {"method", "amount", "currency", "accepted_at", "review"}
-_DECIMAL_TEXT = re.compile(r"\d+(\.\d+)?")
-
-
-def _aware(value: Any, loc: str, errors: list[FieldError]) -> datetime | None:
-    if not isinstance(value, str):
-        errors.append(FieldError(loc, "must be an ISO 8601 date-time with its UTC offset"))
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        errors.append(FieldError(loc, "must be an ISO 8601 date-time with its UTC offset"))
-        return None
-    if parsed.tzinfo is None or parsed.utcoffset() is None:
-        errors.append(FieldError(loc, "must carry its UTC offset (e.g. +01:00)"))
-        return None
-    return parsed
-
-
-def parse_payment(raw: Any, order_currency: str | None) -> tuple[Payment | None, list[FieldError]]:
-    """Validate a ``payment`` object; returns the payment or the offending fields.
-
-    Args:
-        raw: the JSON value of ``payment``.
-        order_currency: the order's currency, when the order itself is valid (for the amount's
-            number of decimals).
-
-    Returns:
-        ``(payment, [])`` or ``(None, errors)`` with ``payment.*`` locations.
-    """
-    errors: list[FieldError] = []
-    if raw is None:
-        return None, [FieldError("payment", "is required: the ledger records paid orders only")]
-    if not isinstance(raw, Mapping):
-        return None, [FieldError("payment", "must be a JSON object")]
-    for key in sorted(set(raw) - _KEYS):
-        errors.append(FieldError(f"payment.{key}", "is not a field of the payment object"))
-    method = raw.get("method")
-    if method is None:
-        errors.append(FieldError("payment.method", "is required"))
-    elif method not in METHODS:
-        errors.append(FieldError("payment.method", f"must be one of {', '.join(METHODS)}; got {method!r}"))
-    currency = raw.get("currency")
-    if currency is None:
-        errors.append(FieldError("payment.currency", "is required"))
-    elif not isinstance(currency, str) or len(currency) != 3 or not currency.isalpha():
-        errors.append(FieldError("payment.currency", "must be an ISO 4217 currency code"))
-    else:
-        currency = currency.upper()
-    amount = raw.get("amount")
-    if amount is None:
-        errors.append(FieldError("payment.amount", "is required"))
-    elif not isinstance(amount, str):
-        errors.append(FieldError("payment.amount", 'must be a decimal string such as "12.50", not a JSON number'))
-    elif not _DECIMAL_TEXT.fullmatch(amount) or not Decimal(amount):
-        errors.append(FieldError("payment.amount", "must be a decimal string > 0"))
-    else:
-        amount = Decimal(amount)
-        if order_currency and -amount.as_tuple().exponent > minor_units(order_currency):
-            errors.append(FieldError(
-                "payment.amount", f"has more decimals than {order_currency} allows ({minor_units(order_currency)})"
-            ))
-    accepted_at = None
-    if raw.get("accepted_at") is None:
-        errors.append(FieldError("payment.accepted_at", "is required"))
-    else:
-        accepted_at = _aware(raw["accepted_at"], "payment.accepted_at", errors)
-    review = None
-    if raw.get("review") is not None:
-        value = raw["review"]
-        if not isinstance(value, Mapping):
-            errors.append(FieldError("payment.review", "must be a JSON object"))
-        else:
-            for key in sorted(set(value) - {"reviewer", "approved_at"}):
-                errors.append(FieldError(f"payment.review.{key}", "is not a field of the review object"))
-            reviewer = value.get("reviewer")
-            if not isinstance(reviewer, str) or not 1 <= len(reviewer) <= 64:
-                errors.append(FieldError("payment.review.reviewer", "must be 1 to 64 characters"))
-            approved = _aware(value.get("approved_at"), "payment.review.approved_at", errors)
-            if approved is not None and isinstance(reviewer, str):
-                review = ManualReview(reviewer, approved)
-    if errors:
-        return None, errors
-    return Payment(method, amount, currency, accepted_at, review), []
+def __getattr__(name: str) -> Any:
+    """Today's alibaba.com rules under their former names (``METHODS``, ``PAYMENT_WINDOW``,
+    ``DISPUTE_OPENS_AFTER``, ``TOLERANCE_USD``), read from the data on first use."""
+    legacy = {"METHODS": "methods", "PAYMENT_WINDOW": "payment_window",
+              "DISPUTE_OPENS_AFTER": "dispute_opens_after", "TOLERANCE_USD": "tolerance_usd"}
+    if name in legacy:
+        return getattr(default_book().terms(DEFAULT_PLATFORM, date.today()), legacy[name])
+    raise AttributeError(name)
 
 
 # --- the rules --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TenderCheck:
+    """One accepted tender: what it paid in the order's currency, and its fee."""
+
+    tender: Tender
+    method: PaymentMethod
+    value: Decimal
+    """What it paid, in the order's currency (converted at ``tender.rate`` when paid in another)."""
+    fee: Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,152 +91,228 @@ class PaymentCheck:
     """What the payment rules established about an accepted payment (stored with the order)."""
 
     method: PaymentMethod
+    """The method paying beside any gift certificates (or the certificate alone)."""
     fee: Decimal
     """The method's fee, its own line, outside the VAT base."""
     payable: Decimal
     """``landed_total`` (goods, VAT, duties and fees the decision charges) plus the fee."""
     paid: Decimal
     difference: Decimal
-    """``paid - payable``, within the 1 USD tolerance; recorded."""
+    """``paid - payable``, within the platform's USD tolerance; recorded."""
     usd_per_unit: Decimal | None
     """ECB cross rate used for the USD rules (USD per unit of the order currency)."""
     fx_on: date | None
     fx_source: str | None
     flags: tuple[str, ...] = field(default=())
     """``CARD_MANUAL_REVIEW`` when a reviewed card payment above the limit was accepted."""
+    tenders: tuple[TenderCheck, ...] = ()
+    platform: str = DEFAULT_PLATFORM
 
 
 def _money(amount: Decimal, currency: str) -> str:
     return f"{quantize_minor(amount, currency)} {currency}"
 
 
+def _also_usd(amount: Decimal, currency: str) -> str:
+    return "" if currency == USD else f" ({_usd(amount)})"
+
+
 def _usd(amount: Decimal) -> str:
     return f"{amount.quantize(Decimal('0.01'), ROUND_HALF_UP)} USD"
 
 
-def check_payment(order: Order, decision: Decision, payment: Payment, fx: EcbRates) -> PaymentCheck:
-    """Apply the platform's payment rules to one paid order.
+class _Refusals:
+    """Builds refusals that name the order, the rule and the platform."""
+
+    def __init__(self, order_id: str, platform: str) -> None:
+        self.order_id, self.platform = order_id, platform
+
+    def __call__(self, code: str, what: str, rule: str, **details) -> PaymentRefused:
+        return PaymentRefused(
+            self.order_id, code, f"order {self.order_id} ({self.platform}): {what}",
+            rule=rule, platform=self.platform, **details,
+        )
+
+
+def terms_for(order: Order, on: date, book: PlatformBook | None = None) -> Terms:
+    """The rules of the order's platform in force on ``on``.
+
+    Raises:
+        PaymentRefused: ``PLATFORM_RULES_NOT_IN_FORCE`` when no row covers that day.
+    """
+    terms = (book or default_book()).terms(order.platform, on)
+    if terms is None:
+        raise _Refusals(order.order_id, order.platform)(
+            "PLATFORM_RULES_NOT_IN_FORCE", f"no payment rules of {order.platform} are in force on {on}",
+            "rules apply from their valid_from in rates/platforms/", on=on.isoformat())
+    return terms
+
+
+def _tenders(order: Order, payment: Payment, terms: Terms, refuse: _Refusals) -> list[TenderCheck]:
+    """Each tender's method and value in the order's currency (fees come later)."""
+    cur, checks = order.currency, []
+    for n, tender in enumerate(payment.tenders):
+        method = terms.methods.get(tender.method)
+        if method is None:
+            raise refuse("METHOD_NOT_ACCEPTED", f"{terms.platform} does not accept {tender.method!r}; "
+                         f"it accepts {', '.join(terms.methods)}", "accepted payment methods",
+                         method=tender.method)
+        if tender.currency != cur:
+            if "day_rate" not in method.flags or tender.rate is None:
+                raise refuse(
+                    "PAYMENT_CURRENCY_MISMATCH",
+                    f"paid in {tender.currency} but the order (and the amount payable) is in {cur}"
+                    + ("; send the platform's rate of the day as the tender's rate" if "day_rate" in method.flags else ""),
+                    "the payment is made in the order's currency", order_currency=cur,
+                    payment_currency=tender.currency)
+        if method.currencies is not None and tender.currency not in method.currencies:
+            raise refuse(
+                "PAYPAL_CURRENCY_NOT_SUPPORTED" if method.code == "paypal" else "METHOD_CURRENCY_NOT_SUPPORTED",
+                f"{method.label} does not accept {tender.currency}; it pays in "
+                f"{', '.join(sorted(method.currencies))} only",
+                f"{method.label} currencies: {', '.join(sorted(method.currencies))}", currency=tender.currency)
+        if "sole" in method.flags and len(payment.tenders) > 1:
+            raise refuse("SOLE_PAYMENT_REQUIRED", f"{method.label} pays an order in one payment, alone; "
+                         f"got {len(payment.tenders)} tenders",
+                         f"{method.label}: one payment per order, no splitting, no combining")
+        if VOUCHER not in method.flags and any(VOUCHER not in c.method.flags for c in checks):
+            raise refuse("TENDERS_COMBINATION", "a payment is gift certificates plus at most one other "
+                         "method", "gift certificates and one other method per order", tender=n)
+        value = tender.amount if tender.currency == cur else quantize_minor(tender.amount / tender.rate, cur)
+        checks.append(TenderCheck(tender, method, value, quantize_minor(ZERO, cur)))
+    return checks
+
+
+def check_payment(order: Order, decision: Decision, payment: Payment, fx: EcbRates,
+                  book: PlatformBook | None = None) -> PaymentCheck:
+    """Apply the order's platform's payment rules to one paid order.
 
     Args:
-        order: the validated order.
+        order: the validated order (``order.platform`` picks the rules).
         decision: the engine's decision for it (``landed_total`` is what the buyer owes).
         payment: the validated payment.
         fx: the ECB history (USD conversions on ``accepted_at``'s date).
+        book: the platform rules (default: the packaged ``rates/platforms``).
 
     Returns:
-        The fee, the amount payable, the recorded difference and the FX used.
+        The fee, the amount payable, the recorded difference, each tender's part and the FX used.
 
     Raises:
-        PaymentRefused: naming the order, the rule and the two amounts or dates.
+        PaymentRefused: naming the order, the platform, the rule and the amounts or dates.
     """
     oid, cur = order.order_id, order.currency
-    method = METHODS[payment.method]
+    refuse = _Refusals(oid, order.platform)
     if order.channel == "offline":
-        raise PaymentRefused(
-            oid, "OFFLINE_ORDER",
-            f"order {oid}: channel is offline, paid outside the platform; the ledger records "
-            "only payments the platform accepts into escrow",
-            rule="offline orders are never paid through the platform",
-        )
+        raise refuse(
+            "OFFLINE_ORDER", "channel is offline, paid outside the platform; the ledger records "
+            "only payments the platform accepts into escrow", "offline orders are never paid through the platform")
     elapsed = payment.accepted_at - order.placed_at
     if elapsed < timedelta(0):
-        raise PaymentRefused(
-            oid, "PAYMENT_BEFORE_ORDER",
-            f"order {oid}: payment accepted at {payment.accepted_at.isoformat()} is before the "
-            f"order was confirmed at {order.placed_at.isoformat()}",
-            rule="a payment follows the order's confirmation",
-            placed_at=order.placed_at.isoformat(), accepted_at=payment.accepted_at.isoformat(),
-        )
-    if elapsed > PAYMENT_WINDOW:
-        raise PaymentRefused(
-            oid, "PAYMENT_WINDOW_CLOSED",
-            f"order {oid}: payment accepted at {payment.accepted_at.isoformat()}, {_span(elapsed)} "
-            f"after the order was confirmed at {order.placed_at.isoformat()}: the buyer must pay "
-            f"within {PAYMENT_WINDOW.days} days, so the order was closed, the payment is refused "
-            "and no VAT is due",
-            rule=f"payment within {PAYMENT_WINDOW.days} days of confirming the order",
-            placed_at=order.placed_at.isoformat(), accepted_at=payment.accepted_at.isoformat(),
-        )
-    if payment.currency != cur:
-        raise PaymentRefused(
-            oid, "PAYMENT_CURRENCY_MISMATCH",
-            f"order {oid}: paid in {payment.currency} but the order (and the amount payable) is in {cur}",
-            rule="the payment is made in the order's currency",
-            order_currency=cur, payment_currency=payment.currency,
-        )
-    if method.currencies is not None and cur not in method.currencies:
-        raise PaymentRefused(
-            oid, "PAYPAL_CURRENCY_NOT_SUPPORTED" if method.code == "paypal" else "METHOD_CURRENCY_NOT_SUPPORTED",
-            f"order {oid}: {method.label} does not accept {cur}; it accepts "
-            f"{', '.join(sorted(method.currencies))} only",
-            rule=f"{method.label} currencies: {', '.join(sorted(method.currencies))}",
-            currency=cur,
-        )
+        raise refuse(
+            "PAYMENT_BEFORE_ORDER", f"payment accepted at {payment.accepted_at.isoformat()} is before the "
+            f"order was confirmed at {order.placed_at.isoformat()}", "a payment follows the order's confirmation",
+            placed_at=order.placed_at.isoformat(), accepted_at=payment.accepted_at.isoformat())
+    terms = terms_for(order, payment.accepted_on, book)
+    window = terms.payment_window
+    if elapsed > window:
+        raise refuse(
+            "PAYMENT_WINDOW_CLOSED",
+            f"payment accepted at {payment.accepted_at.isoformat()}, {_span(elapsed)} after the order "
+            f"was confirmed at {order.placed_at.isoformat()}: the buyer must pay within {window.days} days, "
+            "so the order was closed, the payment is refused and no VAT is due",
+            f"payment within {window.days} days of confirming the order",
+            placed_at=order.placed_at.isoformat(), accepted_at=payment.accepted_at.isoformat())
+    checks = _tenders(order, payment, terms, refuse)
 
     # Contract v1.1: the buyer pays ``landed_total`` (gross_total + duties + the law's fees).
-    fee = method.fee(decision.landed_total, cur)
-    payable = decision.landed_total + fee
-    paid = payment.amount
+    gross = decision.landed_total
+    vouchers = [c for c in checks if VOUCHER in c.method.flags]
+    other = next((c for c in checks if VOUCHER not in c.method.flags), None)
+    covered = sum((c.value for c in vouchers), ZERO)
+    if covered > gross:
+        raise refuse("GIFT_CERTIFICATE_EXCEEDS_AMOUNT", f"gift certificates of {_money(covered, cur)} exceed "
+                     f"the landed total {_money(gross, cur)}", "gift certificates pay at most the order",
+                     gift_certificates=str(covered), landed_total=str(gross))
+    fee = quantize_minor(ZERO, cur)
+    if other is not None:
+        percent = other.method.fee_percent
+        if "operator" in other.method.flags:
+            operator = other.tender.operator
+            if operator not in terms.operators:
+                raise refuse(
+                    "MOBILE_OPERATOR_FEE_UNKNOWN",
+                    f"{other.method.label} through {operator or 'no operator'}: {terms.platform} states no "
+                    f"commission for it (stated: {', '.join(terms.operators)}), so the amount payable "
+                    "cannot be set", "mobile payment: the operator's stated commission is the fee",
+                    operator=operator)
+            percent = terms.operators[operator]
+        fee = other.method.fee(gross - covered, cur, percent)
+        checks[checks.index(other)] = TenderCheck(other.tender, other.method, other.value, fee)
+    main = other or vouchers[0]
+    method = main.method
+    payable = gross + fee
+    paid = sum((c.value for c in checks), ZERO)
     difference = paid - payable
     usd_per_unit = fx_on = fx_source = None
-    needs_usd = difference != 0 or method.max_usd is not None or method.review_above_usd is not None
-    if needs_usd:
+    limited = any(v is not None for v in (method.min_usd, method.max_usd, method.review_above_usd))
+    if difference or limited:  # an exact payment without USD limits needs no rate
         try:
             conv = fx.conversion(cur, USD, payment.accepted_on)
         except NoFxRateError:
-            raise PaymentRefused(
-                oid, "FX_RATE_UNAVAILABLE",
-                f"order {oid}: the ECB publishes no {cur} rate on or before {payment.accepted_on}, "
-                f"so the USD limits of the payment rules cannot be applied (paid {_money(paid, cur)}, "
-                f"payable {_money(payable, cur)})",
-                rule="USD limits are converted at the ECB rate of the payment date",
-                currency=cur,
-            ) from None
+            raise refuse(
+                "FX_RATE_UNAVAILABLE",
+                f"the ECB publishes no {cur} rate on or before {payment.accepted_on}, so the USD limits "
+                f"of the payment rules cannot be applied (paid {_money(paid, cur)}, payable {_money(payable, cur)})",
+                "USD limits are converted at the ECB rate of the payment date", currency=cur) from None
         usd_per_unit, fx_on, fx_source = conv.factor, conv.on, conv.source
     amounts = {"currency": cur, "amount_payable": str(payable), "paid": str(paid), "fee": str(fee)}
-
-    if difference and abs(difference) * usd_per_unit > TOLERANCE_USD:
-        raise PaymentRefused(
-            oid, "PAYMENT_AMOUNT_MISMATCH",
-            f"order {oid}: paid {_money(paid, cur)} but the amount payable is {_money(payable, cur)} "
-            f"(landed total {_money(decision.landed_total, cur)} + {method.label} fee {_money(fee, cur)}); "
+    tolerance = terms.tolerance_usd
+    if difference and abs(difference) * usd_per_unit > tolerance:
+        raise refuse(
+            "PAYMENT_AMOUNT_MISMATCH",
+            f"paid {_money(paid, cur)} but the amount payable is {_money(payable, cur)} "
+            f"(landed total {_money(gross, cur)} + {method.label} fee {_money(fee, cur)}); "
             f"the difference {difference:+} {cur}"
             + ("" if cur == USD else f" ({_usd(abs(difference) * usd_per_unit)} at the ECB rate of {fx_on})")
-            + f" is more than the {TOLERANCE_USD} USD tolerance",
-            rule=f"payment within {TOLERANCE_USD} USD (or its equivalent) of the amount payable",
-            difference=str(difference), **amounts,
-        )
-    paid_usd = paid * usd_per_unit if usd_per_unit is not None else None
-    if method.max_usd is not None and paid_usd > method.max_usd:
-        raise PaymentRefused(
-            oid, "PAYPAL_LIMIT_EXCEEDED" if method.code == "paypal" else "METHOD_LIMIT_EXCEEDED",
-            f"order {oid}: {method.label} payment of {_money(paid, cur)} ({_usd(paid_usd)} at the ECB "
-            f"rate of {fx_on}) is above the {method.label} limit of {method.max_usd:,} USD per order",
-            rule=f"{method.label}: at most {method.max_usd:,} USD per order",
-            paid_usd=str(paid_usd.quantize(Decimal("0.01"), ROUND_HALF_UP)), **amounts,
-        )
+            + f" is more than the {tolerance} USD tolerance",
+            f"payment within {tolerance} USD (or its equivalent) of the amount payable",
+            difference=str(difference), **amounts)
+    paid_usd = main.value * usd_per_unit if usd_per_unit is not None else ZERO
+    usd_text = str(paid_usd.quantize(Decimal("0.01"), ROUND_HALF_UP))
+    if method.min_usd is not None and paid_usd < method.min_usd:
+        raise refuse(
+            "METHOD_BELOW_MINIMUM", f"{method.label} payment of {_money(main.value, cur)}{_also_usd(paid_usd, cur)} "
+            f"is below the {method.label} minimum of {method.min_usd:,} USD",
+            f"{method.label}: at least {method.min_usd:,} USD", paid_usd=usd_text, **amounts)
+    if method.max_usd is not None and (
+        paid_usd > method.max_usd if method.max_inclusive else paid_usd >= method.max_usd
+    ):
+        bound = "at most" if method.max_inclusive else "under"
+        raise refuse(
+            "PAYPAL_LIMIT_EXCEEDED" if method.code == "paypal" else "METHOD_LIMIT_EXCEEDED",
+            f"{method.label} payment of {_money(main.value, cur)} ({_usd(paid_usd)} at the ECB rate of "
+            f"{fx_on}) is above the {method.label} limit: {bound} {method.max_usd:,} USD per order",
+            f"{method.label}: {bound} {method.max_usd:,} USD per order", paid_usd=usd_text, **amounts)
     flags: tuple[str, ...] = ()
     if method.review_above_usd is not None and paid_usd > method.review_above_usd:
         review = payment.review
         rule = f"card payments above {method.review_above_usd:,} USD are reviewed before acceptance"
         if review is None:
-            raise PaymentRefused(
-                oid, "CARD_REVIEW_REQUIRED",
-                f"order {oid}: {method.label} payment of {_money(paid, cur)} ({_usd(paid_usd)}) is above "
+            raise refuse(
+                "CARD_REVIEW_REQUIRED",
+                f"{method.label} payment of {_money(paid, cur)} ({_usd(paid_usd)}) is above "
                 f"{method.review_above_usd:,} USD and needs a manual review before acceptance; "
                 "send payment.review {reviewer, approved_at} once approved",
-                rule=rule, paid_usd=str(paid_usd.quantize(Decimal("0.01"), ROUND_HALF_UP)), **amounts,
-            )
+                rule, paid_usd=usd_text, **amounts)
         if not order.placed_at <= review.approved_at <= payment.accepted_at:
-            raise PaymentRefused(
-                oid, "CARD_REVIEW_REQUIRED",
-                f"order {oid}: the manual review was approved at {review.approved_at.isoformat()}, "
-                f"not between the order's confirmation ({order.placed_at.isoformat()}) and the "
-                f"payment's acceptance ({payment.accepted_at.isoformat()})",
-                rule=rule, **amounts,
-            )
+            raise refuse(
+                "CARD_REVIEW_REQUIRED",
+                f"the manual review was approved at {review.approved_at.isoformat()}, not between the "
+                f"order's confirmation ({order.placed_at.isoformat()}) and the payment's acceptance "
+                f"({payment.accepted_at.isoformat()})", rule, **amounts)
         flags = ("CARD_MANUAL_REVIEW",)
-    return PaymentCheck(method, fee, payable, paid, difference, usd_per_unit, fx_on, fx_source, flags)
+    return PaymentCheck(method, fee, payable, paid, difference, usd_per_unit, fx_on, fx_source, flags,
+                        tuple(checks), order.platform)
 
 
 def _span(delta: timedelta) -> str:
@@ -386,15 +325,102 @@ def _span(delta: timedelta) -> str:
     return " ".join(parts)
 
 
+def refund_to_tenders(paid: list[int], before: list[int], amount: int) -> list[int]:
+    """Share a refund among a payment's tenders in proportion to what each paid (minor units).
+
+    The refunds so far plus this one are shared by largest remainder, less what each tender got
+    back before, so each refund's parts sum to ``amount`` exactly and a full refund returns each
+    tender exactly what it paid; no tender ever gets back more than it paid.
+
+    >>> refund_to_tenders([2000, 4804], [0, 0], 1000)
+    [294, 706]
+    >>> refund_to_tenders([2000, 4804], [294, 706], 5804)
+    [1706, 4098]
+    """
+    total, cumulative = sum(paid), sum(before) + amount
+    if not 0 <= cumulative <= total:
+        raise ValueError(f"refunds of {cumulative} exceed the {total} paid")
+    if not total:
+        return [0] * len(paid)
+    exact = [cumulative * p for p in paid]
+    target = [e // total for e in exact]
+    order = sorted(range(len(paid)), key=lambda i: (-(exact[i] % total), i))
+    for i in order[: cumulative - sum(target)]:
+        target[i] += 1
+    parts = [max(0, t - b) for t, b in zip(target, before)]
+    # Rounding may have moved a unit between tenders since the last refund: settle it where
+    # there is room, so the parts add up to the refund.
+    for i in range(len(parts)):
+        while sum(parts) > amount and parts[i] > 0:
+            parts[i] -= 1
+        while sum(parts) < amount and before[i] + parts[i] < paid[i]:
+            parts[i] += 1
+    return parts
+
+
+def tender_rows(order_id: str, check: PaymentCheck, digits: int) -> list[tuple]:
+    """The ``payment_tenders`` rows of an accepted payment, in the table's column order."""
+    return [
+        (order_id, i, c.method.code, to_minor(c.value, digits), to_minor(c.fee, digits), c.tender.currency,
+         str(c.tender.amount) if c.tender.rate is not None else None,
+         str(c.tender.rate) if c.tender.rate is not None else None, c.tender.operator, c.tender.certificate_id)
+        for i, c in enumerate(check.tenders)
+    ]
+
+
+def tenders_body(check: PaymentCheck) -> list[dict[str, Any]]:
+    """Each tender as ``levy commit`` prints it."""
+    return [
+        {"method": c.method.code, "amount": str(c.value), "fee": str(c.fee)}
+        | ({"operator": c.tender.operator} if c.tender.operator else {})
+        | ({"certificate_id": c.tender.certificate_id} if c.tender.certificate_id else {})
+        | ({"paid": f"{c.tender.amount} {c.tender.currency}", "rate": str(c.tender.rate)} if c.tender.rate else {})
+        for c in check.tenders
+    ]
+
+
+def tenders_from_rows(rows, digits: int) -> list[dict[str, Any]]:
+    """:func:`tenders_body` rebuilt from ``payment_tenders`` rows (in position order)."""
+    return [
+        {"method": r.method, "amount": str(from_minor(r.amount_minor, digits)),
+         "fee": str(from_minor(r.fee_minor, digits))}
+        | ({"operator": r.operator} if r.operator else {})
+        | ({"certificate_id": r.certificate_id} if r.certificate_id else {})
+        | ({"paid": f"{r.paid_amount} {r.paid_currency}", "rate": r.rate} if r.rate else {})
+        for r in rows
+    ]
+
+
+def platform_of(payload: str) -> str:
+    """The ``platform`` of a committed order's stored payload (default ``alibaba.com``)."""
+    return json.loads(payload).get("platform") or DEFAULT_PLATFORM
+
+
+def known_methods(book: PlatformBook | None = None) -> tuple[str, ...]:
+    """Every method code some platform accepts (``payment.method`` must be one of them)."""
+    return (book or default_book()).method_codes
+
+
+def parse_payment(raw: Any, order_currency: str | None, book: PlatformBook | None = None):
+    """:func:`levy.ledger.tenders.parse_payment` against the methods the platforms know."""
+    return _parse_payment(raw, order_currency, known_methods(book))
+
+
 __all__ = [
-    "DISPUTE_OPENS_AFTER",
-    "METHODS",
-    "PAYMENT_WINDOW",
-    "TOLERANCE_USD",
     "ManualReview",
     "Payment",
     "PaymentCheck",
     "PaymentMethod",
+    "Tender",
+    "TenderCheck",
     "check_payment",
+    "default_book",
+    "known_methods",
     "parse_payment",
+    "platform_of",
+    "refund_to_tenders",
+    "tender_rows",
+    "tenders_body",
+    "tenders_from_rows",
+    "terms_for",
 ]

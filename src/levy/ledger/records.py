@@ -13,12 +13,14 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
+from pydantic import WithJsonSchema
 
 from levy.errors import InvalidOrder
 from levy.ledger.errors import LedgerError
+from levy.ledger.tenders import PAYMENT_JSON_SCHEMA
 from levy.models import Order
 
 
@@ -135,7 +137,7 @@ class PaidOrder(Order):
     """A line of ``levy commit``: an order of the contract plus its ``payment`` object (checked
     by :func:`levy.ledger.payments.parse_payment`, which names its fields)."""
 
-    payment: Any = None
+    payment: Annotated[Any, WithJsonSchema(PAYMENT_JSON_SCHEMA)] = None
 
 
 __all__ = ["PaidOrder", "ReplayResult", "Result", "TotalsRow", "canonical_json", "loads_json", "sha256_hex"]

@@ -22,8 +22,18 @@ from levy.ledger import lifecycle
 from levy.ledger.amounts import Component, from_minor, plan_amount, plan_full, plan_lines, to_minor
 from levy.ledger.db import RETRIES, now, retryable
 from levy.ledger.errors import LedgerError, RefundRefused, UnknownOrder
+from levy.ledger.payments import default_book, platform_of, refund_to_tenders
 from levy.ledger.records import Result, canonical_json, sha256_hex
-from levy.ledger.schema import decision_lines, events, orders, payments, refund_lines, refunds
+from levy.ledger.schema import (
+    decision_lines,
+    events,
+    orders,
+    payment_tenders,
+    payments,
+    refund_lines,
+    refund_tenders,
+    refunds,
+)
 
 
 class Correcting:
@@ -41,6 +51,12 @@ class Correcting:
                                f"order {order_id} is not in the ledger (commit it first: levy commit)",
                                rule="events and refunds follow a committed order")
         return row
+
+    @staticmethod
+    def _terms(conn: Connection, order_id: str, at: datetime):
+        """The order's platform rules on ``at``'s date (``rates/platforms/``)."""
+        payload = conn.execute(select(orders.c.payload).where(orders.c.order_id == order_id)).scalar_one()
+        return default_book().terms(platform_of(payload), at.date())
 
     @staticmethod
     def _log(conn: Connection, order_id: str) -> list[lifecycle.Logged]:
@@ -76,7 +92,8 @@ class Correcting:
                             "order_status": order.status,
                             "message": f"order {order_id}: {kind} at {at.isoformat()} is already the latest event",
                         })
-                    status = lifecycle.next_status(order_id, order.status, log, kind, at)
+                    status = lifecycle.next_status(order_id, order.status, log, kind, at,
+                                                   self._terms(conn, order_id, at))
                     self._append_event(conn, order_id, len(log) + 1, logged_kind, at, status)
                 return Result(order_id, "recorded", {
                     "order_id": order_id, "status": "recorded", "event": kind, "at": at.isoformat(),
@@ -183,7 +200,7 @@ class Correcting:
                     request_json: str, digest: str, at: datetime) -> Result:
         order_id, cur, digits = order.order_id, order.currency, order.minor_units
         log = self._log(conn, order_id)
-        lifecycle.check_refund(order_id, order.status, log, at)
+        lifecycle.check_refund(order_id, order.status, log, at, self._terms(conn, order_id, at))
         components = self._components(conn, order_id)
         paid = conn.execute(select(payments.c.amount_minor).where(payments.c.order_id == order_id)).scalar_one()
         refunded_before = conn.execute(
@@ -231,7 +248,8 @@ class Correcting:
                 for s in shares
             ])
         left = sum(c.rem_gross for c in components) - goods
-        status = lifecycle.after_refund(order.status, fully_refunded=left == 0)
+        self._refund_tenders(conn, order_id, refund_id, amount)
+        status = lifecycle.after_refund(order.status, fully_refunded=left == 0, log=log)
         self._append_event(conn, order_id, len(log) + 1, "refunded", at, status, {
             "refund_id": refund_id, "mode": mode, "amount": str(from_minor(amount, digits)),
             "vat": str(from_minor(vat, digits)),
@@ -239,6 +257,25 @@ class Correcting:
         body = self._refund_body(conn, refund_id)
         body["status"] = "recorded"
         return Result(order_id, "recorded", body)
+
+    @staticmethod
+    def _refund_tenders(conn: Connection, order_id: str, refund_id: str, amount: int) -> None:
+        """The refund goes back to the payment's tenders in proportion to what each paid."""
+        tenders = conn.execute(
+            select(payment_tenders.c.position, payment_tenders.c.method, payment_tenders.c.amount_minor)
+            .where(payment_tenders.c.order_id == order_id).order_by(payment_tenders.c.position)
+        ).all()
+        taken = dict(conn.execute(
+            select(refund_tenders.c.position, func.sum(refund_tenders.c.amount_minor))
+            .join(refunds, refunds.c.refund_id == refund_tenders.c.refund_id)
+            .where(refunds.c.order_id == order_id).group_by(refund_tenders.c.position)
+        ).all())
+        parts = refund_to_tenders([t.amount_minor for t in tenders],
+                                  [int(taken.get(t.position, 0)) for t in tenders], amount)
+        conn.execute(refund_tenders.insert(), [
+            {"refund_id": refund_id, "position": t.position, "method": t.method, "amount_minor": part}
+            for t, part in zip(tenders, parts)
+        ])
 
     def _refund_body(self, conn: Connection, refund_id: str) -> dict[str, Any]:
         r = conn.execute(
@@ -268,6 +305,9 @@ class Correcting:
                        "quantity": x.quantity, "net": m(x.net_minor), "vat": m(x.vat_minor),
                        "gross": m(x.gross_minor)} for x in rows],
             "refunded_total": m(int(totals[0])), "paid": m(totals[1]), "order_status": r.order_status,
+            "tenders": [{"method": t.method, "amount": m(t.amount_minor)} for t in conn.execute(
+                select(refund_tenders.c.method, refund_tenders.c.amount_minor)
+                .where(refund_tenders.c.refund_id == refund_id).order_by(refund_tenders.c.position))],
         }
 
 

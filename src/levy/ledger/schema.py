@@ -313,8 +313,42 @@ class ViesCheckRow(Base):
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class PaymentTenderRow(Base):
+    """One tender of a payment (migration ``0004_tenders``): the part one method paid."""
+
+    __tablename__ = "payment_tenders"
+    __table_args__ = (UniqueConstraint("order_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.order_id"))  # indexed by the unique key
+    position: Mapped[int] = mapped_column(SmallInteger)
+    method: Mapped[str] = mapped_column(String(32))
+    amount_minor: Mapped[int] = mapped_column(Minor)
+    """What the tender paid, in the order's currency."""
+    fee_minor: Mapped[int] = mapped_column(Minor)
+    paid_currency: Mapped[str] = mapped_column(String(3))
+    paid_amount: Mapped[str | None] = mapped_column(String(40))
+    """Decimal text as paid when ``paid_currency`` is not the order's (cash in RUB)."""
+    rate: Mapped[str | None] = mapped_column(String(40))
+    operator: Mapped[str | None] = mapped_column(String(32))
+    certificate_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class RefundTenderRow(Base):
+    """The part of a refund returned to one tender, in proportion to what each tender paid."""
+
+    __tablename__ = "refund_tenders"
+    __table_args__ = (UniqueConstraint("refund_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    refund_id: Mapped[str] = mapped_column(ForeignKey("refunds.refund_id"))
+    position: Mapped[int] = mapped_column(SmallInteger)
+    method: Mapped[str] = mapped_column(String(32))
+    amount_minor: Mapped[int] = mapped_column(Minor)
+
+
 APPEND_ONLY_TABLES = ("decisions", "decision_lines", "payments", "events", "refunds", "refund_lines",
-                      "vies_checks", "decision_charges")
+                      "vies_checks", "decision_charges", "payment_tenders", "refund_tenders")
 """Tables whose rows are never updated or deleted (enforced by triggers)."""
 
 orders = OrderRow.__table__
@@ -325,5 +359,7 @@ events = EventRow.__table__
 refunds = RefundRow.__table__
 refund_lines = RefundLineRow.__table__
 decision_charges = DecisionChargeRow.__table__
+payment_tenders = PaymentTenderRow.__table__
+refund_tenders = RefundTenderRow.__table__
 metadata = Base.metadata
 vies_checks = ViesCheckRow.__table__
