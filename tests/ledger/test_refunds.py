@@ -133,6 +133,7 @@ def test_refund_id_is_the_idempotency_key(disputed, contract_paid):
     assert caught.value.code == "REFUND_CONFLICT" and ledger.counts() == {**counts, "orders": 2, "decisions": 2,
                                                                          "payments": 2, "decision_lines": 8,
                                                                          "decision_charges": 4,
+                                                                         "payment_tenders": 2,
                                                                          "events": counts["events"] + 2}
 
 

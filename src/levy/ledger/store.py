@@ -48,6 +48,7 @@ from levy.ledger.schema import (
     payments,
     refund_lines,
     refunds,
+    metadata,
 )
 
 
@@ -124,8 +125,7 @@ class Ledger(Committing, Correcting, Replaying):
         with self._read() as conn:
             return {
                 t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
-                for t in (orders, decisions, payments, decision_lines, events, refunds, refund_lines,
-                          decision_charges)
+                for t in metadata.sorted_tables
             }
 
     def status(self, order_id: str) -> str:
