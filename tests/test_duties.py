@@ -267,11 +267,11 @@ def fee_rates(tmp_path) -> Path:
     target = tmp_path / "rates"
     shutil.copytree(REPO_RATES, target)
     with (target / "fees.csv").open("a") as f:
-        f.write("TEST_PARCEL,DE,parcel,2,EUR,150,EUR,customs_monthly,2026-07-01,,https://example.test/fee,2026-12-01,test\n")
-        f.write("TEST_ITEM,DE,item,0.5,EUR,,,ecb_daily,2026-07-01,,https://example.test/fee,2026-12-01,test\n")
+        f.write("TEST_PARCEL,DE,parcel,2,EUR,150,EUR,customs_monthly,2026-07-01,,https://eur-lex.europa.eu/test/fee,,,2026-12-01,test\n")
+        f.write("TEST_ITEM,DE,item,0.5,EUR,,,ecb_daily,2026-07-01,,https://eur-lex.europa.eu/test/fee,,,2026-12-01,test\n")
     with (target / "charge_vat.csv").open("a") as f:
-        f.write("TEST_PARCEL,none,2026-07-01,,https://example.test/vat,2026-12-01,test\n")
-        f.write("TEST_ITEM,as_goods,2026-07-01,,https://example.test/vat,2026-12-01,test\n")
+        f.write("TEST_PARCEL,none,2026-07-01,,https://eur-lex.europa.eu/test/vat,,,2026-12-01,test\n")
+        f.write("TEST_ITEM,as_goods,2026-07-01,,https://eur-lex.europa.eu/test/vat,,,2026-12-01,test\n")
     return target
 
 

@@ -12,6 +12,7 @@ import pytest
 from levy import RatesDataError
 from levy.models import RATED_CATEGORIES
 from levy.ratebook import Ratebook
+from levy.sources import PRIMARY_DOMAINS, is_primary, primary_domain
 
 FIXTURE = Path(__file__).parent / "fixtures" / "rates"
 
@@ -36,8 +37,21 @@ def test_repository_rates_load_and_cover_every_category(engine):
             assert book.rate(row.country, category.value, max(row.valid_from, date(2026, 11, 23)))
 
 
-def test_every_row_has_a_source(engine):
-    assert all(row.source for row in engine.book.rate_history())
+def test_every_row_cites_a_primary_source(engine):
+    """Rates, tariff rates, thresholds, coverage and territories: an official URL each (levy.sources)."""
+    book = engine.book
+    thresholds = [r for series in book._thresholds.values() for r in series.rows]
+    rows = [*book.rate_history(), *book.tariff_rows, *thresholds, *book.coverage, *book.territories]
+    assert len(rows) > 300
+    assert [row.where for row in rows if not is_primary(row.source)] == []
+
+
+def test_the_secondary_sources_stay_beside_the_primary(engine):
+    """The secondary sites the data was compiled from are kept, never as ``source``."""
+    rows = list(engine.book.rate_history())
+    secondary = [row for row in rows if row.secondary_source]
+    assert len(secondary) >= 250
+    assert not any(is_primary(row.secondary_source) and row.secondary_source == row.source for row in rows)
 
 
 def test_half_open_interval_switches_on_valid_from():
@@ -59,8 +73,23 @@ def test_half_open_interval_switches_on_valid_from():
          "not an exact decimal"),
         ("vat_rates.csv", "DE,general,19,", "DE,general,19.000000001,", "vat_rates.csv:5:rate_percent",
          ""),
-        ("vat_rates.csv", "DE,general,19,2021-07-01,,https://example.test/de", "DE,general,19,2021-07-01,,",
+        ("vat_rates.csv", "DE,general,19,2021-07-01,,https://eur-lex.europa.eu/test/de", "DE,general,19,2021-07-01,,",
          "vat_rates.csv:5:source", "needs a source"),
+        ("vat_rates.csv", "DE,general,19,2021-07-01,,https://eur-lex.europa.eu/test/de,",
+         "DE,general,19,2021-07-01,,https://marosavat.com/manual/germany/,",
+         "vat_rates.csv:5:source", "is not a primary source"),
+        ("vat_rates.csv", "DE,general,19,2021-07-01,,https://eur-lex.europa.eu/test/de,",
+         "DE,general,19,2021-07-01,,https://eur-lex.europa.eu.example.com/de,",
+         "vat_rates.csv:5:source", "is not a primary source"),
+        ("vat_rates.csv", "DE,general,19,2021-07-01,,https://eur-lex.europa.eu/test/de,,",
+         "DE,general,19,2021-07-01,,https://eur-lex.europa.eu/test/de,2021-13-01,",
+         "vat_rates.csv:5:source_date", "ISO date"),
+        ("thresholds.csv", "https://eur-lex.europa.eu/test/369l", "see Art. 369l",
+         "thresholds.csv:2:source", "is not a primary source"),
+        ("regime_countries.csv", "eu,FR,2021-07-01,,https://eur-lex.europa.eu/test/eu", "eu,FR,2021-07-01,,https://globaltaxnews.ey.com/x",
+         "regime_countries.csv:4:source", "is not a primary source"),
+        ("special_territories.csv", "https://eur-lex.europa.eu/test/art6", "ftp://eur-lex.europa.eu/art6",
+         "special_territories.csv:2:source", "is not a primary source"),
         ("vat_rates.csv", "DE,general,19,", "XX,general,19,", "vat_rates.csv:5:tax_area", "no ISO 3166"),
         ("vat_rates.csv", "DE,general,19,", "DE,weapons,19,", "vat_rates.csv:5:category", "not one of"),
         ("vat_rates.csv", "DE,general,19,2021-07-01,", "DE,general,19,2021-07-01,2021-07-01",
@@ -77,6 +106,8 @@ def test_half_open_interval_switches_on_valid_from():
          "regular expression"),
     ],
     ids=["gap", "overlap", "trailing-zero", "exponent", "float-artefact-ok-but-canonical", "no-source",
+         "secondary-source-as-primary", "lookalike-domain", "bad-source-date", "threshold-citation-without-url",
+         "coverage-secondary", "territory-not-http",
          "unknown-country", "unknown-category", "empty-interval", "bad-date", "header", "inclusive",
          "currency", "coverage-country", "territory-tax-area", "territory-regex"],
 )
@@ -101,7 +132,7 @@ def test_unsorted_rows_are_refused(rates_copy):
 
 
 def test_a_covered_country_needs_every_category(rates_copy):
-    edit(rates_copy / "vat_rates.csv", "DE,medical,19,2021-07-01,,https://example.test/de,2026-11-23,\n", "")
+    edit(rates_copy / "vat_rates.csv", "DE,medical,19,2021-07-01,,https://eur-lex.europa.eu/test/de,,,2026-11-23,\n", "")
     with pytest.raises(RatesDataError, match="DE/medical needs a rate"):
         Ratebook(rates_copy)
 
@@ -115,7 +146,7 @@ def test_rates_may_not_stop_while_coverage_goes_on(rates_copy):
 
 def test_two_regimes_may_not_claim_one_country(rates_copy):
     with (rates_copy / "regime_countries.csv").open("a") as f:
-        f.write("other,DE,2025-01-01,,https://example.test/x,2026-11-23,\n")
+        f.write("other,DE,2025-01-01,,https://eur-lex.europa.eu/test/x,,,2026-11-23,\n")
     with pytest.raises(RatesDataError, match="claimed by"):
         Ratebook(rates_copy)
 
@@ -131,3 +162,30 @@ def test_env_var_picks_the_directory(monkeypatch, rates_copy):
 
     monkeypatch.setenv("LEVY_RATES_DIR", str(rates_copy))
     assert default_rates_dir() == rates_copy
+
+
+@pytest.mark.parametrize(
+    ("source", "domain"),
+    [
+        ("https://eur-lex.europa.eu/eli/dir/2006/112/oj", "europa.eu"),
+        ("https://ec.europa.eu/taxation_customs/tedb/", "europa.eu"),
+        ("https://www.gesetze-im-internet.de/ustg_1980/__12.html", "gesetze-im-internet.de"),
+        ("https://www.ris.bka.gv.at/eli/bgbl/I/2026/37", "gv.at"),
+        ("https://likumi.lv/ta/id/253451", "likumi.lv"),
+        ("HTTPS://WWW.FINLEX.FI/fi/laki/ajantasa/1993/19931501", "finlex.fi"),
+        ("https://marosavat.com/vat/sweden/", None),
+        ("https://europa.eu.evil.example/", None),
+        ("https://noteuropa.eu/", None),
+        ("UStG 1994 § 10", None),
+        ("", None),
+    ],
+)
+def test_primary_domains(source, domain):
+    assert primary_domain(source) == domain
+    assert is_primary(source) is (domain is not None)
+
+
+def test_the_allow_list_is_written_down_in_the_readme():
+    """rates/README.md states the rule and names every official domain the loader accepts."""
+    readme = (Path(__file__).parents[1] / "rates" / "README.md").read_text(encoding="utf-8")
+    assert [d for d in PRIMARY_DOMAINS if f"`{d}`" not in readme] == []

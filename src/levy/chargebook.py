@@ -28,25 +28,25 @@ from pathlib import Path
 from levy import currencies
 from levy.datafiles import default_rates_dir
 from levy.errors import RatesDataError
-from levy.ratebook import Period, _check_series, _country_codes, _Reader, _Series
+from levy.ratefiles import SOURCE_COLUMNS, Period, Reader, Series, check_series, country_codes
 
 FILES = {
     "duties": (
         "duties.csv",
         "code,regime,per,amount,currency,group_digits,value_limit,limit_currency,fx,"
-        "valid_from,valid_to,source,retrieved,note",
+        f"valid_from,valid_to,{SOURCE_COLUMNS}",
     ),
     "fees": (
         "fees.csv",
         "code,country,per,amount,currency,value_limit,limit_currency,fx,"
-        "valid_from,valid_to,source,retrieved,note",
+        f"valid_from,valid_to,{SOURCE_COLUMNS}",
     ),
-    "charge_vat": ("charge_vat.csv", "code,vat,valid_from,valid_to,source,retrieved,note"),
+    "charge_vat": ("charge_vat.csv", f"code,vat,valid_from,valid_to,{SOURCE_COLUMNS}"),
     "customs_territory": (
         "customs_territory.csv",
-        "country,postal_code_pattern,territory,valid_from,valid_to,source,retrieved,note",
+        f"country,postal_code_pattern,territory,valid_from,valid_to,{SOURCE_COLUMNS}",
     ),
-    "rules": ("rules.csv", "rule,valid_from,valid_to,source,retrieved,note"),
+    "rules": ("rules.csv", f"rule,valid_from,valid_to,{SOURCE_COLUMNS}"),
 }
 FX_METHODS = ("customs_monthly", "ecb_daily")
 """``customs_monthly``: UCC Art. 53 and UCC-IA Art. 146 (``levy.customs_fx``); ``ecb_daily``: the
@@ -112,7 +112,7 @@ class Chargebook:
             path = self.rates_dir / name
             if not path.is_file():
                 raise RatesDataError(path, 0, "file missing")
-            readers[key] = _Reader(path, header)
+            readers[key] = Reader(path, header)
         self.version = hashlib.sha256("".join(r.digest for r in readers.values()).encode()).hexdigest()[:12]
         self._load_duties(readers["duties"])
         self._load_fees(readers["fees"])
@@ -123,24 +123,24 @@ class Chargebook:
     # ---- loading
 
     @staticmethod
-    def _code(reader: _Reader, line: int, rec: dict, column: str = "code") -> str:
+    def _code(reader: Reader, line: int, rec: dict, column: str = "code") -> str:
         if not _CODE.fullmatch(rec[column]):
             raise reader.fail(line, column, f"{rec[column]!r} is not a code such as 'EU_LVC_FLAT'")
         return rec[column]
 
     @staticmethod
-    def _currency(reader: _Reader, line: int, rec: dict, column: str) -> str:
+    def _currency(reader: Reader, line: int, rec: dict, column: str) -> str:
         if not currencies.is_known(rec[column]):
             raise reader.fail(line, column, f"{rec[column]!r} is no ISO 4217 currency")
         return rec[column]
 
     @staticmethod
-    def _fx(reader: _Reader, line: int, rec: dict) -> str:
+    def _fx(reader: Reader, line: int, rec: dict) -> str:
         if rec["fx"] not in FX_METHODS:
             raise reader.fail(line, "fx", f"must be one of {list(FX_METHODS)}")
         return rec["fx"]
 
-    def _load_duties(self, reader: _Reader) -> None:
+    def _load_duties(self, reader: Reader) -> None:
         grouped: dict[str, list] = defaultdict(list)
         for line, rec in reader.rows:
             if rec["per"] != "tariff_line":
@@ -159,14 +159,14 @@ class Chargebook:
                 fx=self._fx(reader, line, rec), **reader.period(line, rec),
             )
             grouped[row.code].append((line, row))
-        _check_series(reader, "duty", grouped)
-        self._duties = {k: _Series([r for _, r in v]) for k, v in grouped.items()}
+        check_series(reader, "duty", grouped)
+        self._duties = {k: Series([r for _, r in v]) for k, v in grouped.items()}
         self.duty_rows = [r for rows in grouped.values() for _, r in rows]
 
-    def _load_fees(self, reader: _Reader) -> None:
+    def _load_fees(self, reader: Reader) -> None:
         grouped: dict[str, list] = defaultdict(list)
         for line, rec in reader.rows:
-            if rec["country"] not in _country_codes():
+            if rec["country"] not in country_codes():
                 raise reader.fail(line, "country", f"{rec['country']!r} is no ISO 3166-1 alpha-2 code")
             if rec["per"] not in ("item", "line", "parcel"):
                 raise reader.fail(line, "per", "must be 'item', 'line' or 'parcel'")
@@ -181,19 +181,19 @@ class Chargebook:
                 fx=self._fx(reader, line, rec), **reader.period(line, rec),
             )
             grouped[row.code].append((line, row))
-        _check_series(reader, "fee", grouped)
-        self._fees = {k: _Series([r for _, r in v]) for k, v in grouped.items()}
+        check_series(reader, "fee", grouped)
+        self._fees = {k: Series([r for _, r in v]) for k, v in grouped.items()}
         self.fee_rows = [r for rows in grouped.values() for _, r in rows]
 
-    def _load_charge_vat(self, reader: _Reader) -> None:
+    def _load_charge_vat(self, reader: Reader) -> None:
         grouped: dict[str, list] = defaultdict(list)
         for line, rec in reader.rows:
             if rec["vat"] not in VAT_TREATMENTS:
                 raise reader.fail(line, "vat", f"must be one of {list(VAT_TREATMENTS)}")
             row = ChargeVatRow(code=self._code(reader, line, rec), vat=rec["vat"], **reader.period(line, rec))
             grouped[row.code].append((line, row))
-        _check_series(reader, "charge VAT rule", grouped)
-        self._charge_vat = {k: _Series([r for _, r in v]) for k, v in grouped.items()}
+        check_series(reader, "charge VAT rule", grouped)
+        self._charge_vat = {k: Series([r for _, r in v]) for k, v in grouped.items()}
         # Every duty or fee period needs its VAT rule for the whole period: no silent default.
         for row in [*self.duty_rows, *self.fee_rows]:
             series = self._charge_vat.get(row.code)
@@ -208,10 +208,10 @@ class Chargebook:
                     f"{row.valid_to or 'open end'}",
                 )
 
-    def _load_customs_territory(self, reader: _Reader) -> None:
+    def _load_customs_territory(self, reader: Reader) -> None:
         self.customs_territories: list[CustomsTerritoryRow] = []
         for line, rec in reader.rows:
-            if rec["country"] not in _country_codes():
+            if rec["country"] not in country_codes():
                 raise reader.fail(line, "country", f"{rec['country']!r} is no ISO 3166-1 alpha-2 code")
             try:
                 pattern = re.compile(rec["postal_code_pattern"]) if rec["postal_code_pattern"] else None
@@ -223,15 +223,15 @@ class Chargebook:
                 country=rec["country"], pattern=pattern, territory=rec["territory"], **reader.period(line, rec),
             ))
 
-    def _load_rules(self, reader: _Reader) -> None:
+    def _load_rules(self, reader: Reader) -> None:
         grouped: dict[str, list] = defaultdict(list)
         for line, rec in reader.rows:
             if not re.fullmatch(r"[a-z][a-z0-9_]*", rec["rule"]):
                 raise reader.fail(line, "rule", "a rule is a lower-case name such as 'eu_vida_14a2'")
             row = RuleRow(rule=rec["rule"], **reader.period(line, rec))
             grouped[row.rule].append((line, row))
-        _check_series(reader, "rule", grouped)
-        self._rules = {k: _Series([r for _, r in v]) for k, v in grouped.items()}
+        check_series(reader, "rule", grouped)
+        self._rules = {k: Series([r for _, r in v]) for k, v in grouped.items()}
 
     # ---- lookups (hot path: no I/O)
 

@@ -24,7 +24,7 @@ from levy.fx import Conversion, EcbRates
 from levy.identifiers import ExemptionCheck, NumberCheck, check_exemption, check_vat_number
 from levy.models import EXCISE_CATEGORIES, Order, ThresholdFact
 from levy.money import HUNDRED, quantize_minor, round_cents
-from levy.ratebook import CoverageRow, Ratebook, RateRow
+from levy.ratebook import CoverageRow, RateRow, Ratebook, TariffRateRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,11 +133,13 @@ class OrderContext:
         return [line.sku for line in self.order.lines if line.category in EXCISE_CATEGORIES]
 
     @cached_property
-    def rate_rows(self) -> list[RateRow]:
-        """The destination's rate row for each line (none for excise lines: never rated)."""
+    def rate_rows(self) -> list[RateRow | TariffRateRow]:
+        """The destination's rate row for each line: by tariff code where the law keys the rate
+        on it (``vat_rates_by_tariff.csv``), else by category. Excise lines have a row only where
+        a regime taxes them (Switzerland); the other regimes stop before rating them."""
         area = self.destination.tax_area
         # Category is a StrEnum: the member itself is the string key (no slow ``.value``).
-        return [self.book.rate(area, line.category, self.on) for line in self.order.lines]
+        return [self.book.line_rate(area, line.category, line.hs_code, self.on) for line in self.order.lines]
 
     @cached_property
     def line_stated(self) -> list[Decimal]:

@@ -8,196 +8,39 @@ no I/O. See ``rates/README.md`` for the schema; intervals are half-open ``[valid
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import re
-from bisect import bisect_right
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
-
-import pycountry
 
 from levy import currencies
 from levy.datafiles import default_rates_dir
 from levy.errors import NoRateError, RatesDataError
-from levy.models import RATED_CATEGORIES
-from levy.money import format_rate
+from levy.models import EXCISE_CATEGORIES, RATED_CATEGORIES
+from levy.ratefiles import (
+    FILES,
+    CoverageRow,
+    Period,
+    RateRow,
+    Reader,
+    Series,
+    TariffRateRow,
+    TerritoryRow,
+    ThresholdRow,
+    check_series,
+    country_codes,
+    subdivision_codes,
+)
 
-FILES = {
-    "vat_rates": (
-        "vat_rates.csv",
-        "tax_area,category,rate_percent,valid_from,valid_to,source,retrieved,note",
-    ),
-    "thresholds": (
-        "thresholds.csv",
-        "scheme,name,amount,currency,inclusive,valid_from,valid_to,source,retrieved,note",
-    ),
-    "regime_countries": (
-        "regime_countries.csv",
-        "regime,country,valid_from,valid_to,source,retrieved,note",
-    ),
-    "special_territories": (
-        "special_territories.csv",
-        "country,postal_code_pattern,territory,treatment,tax_area,valid_from,valid_to,source,"
-        "retrieved,note",
-    ),
-}
-_DECIMAL = re.compile(r"\d+(\.\d+)?")
+# The names the other rates/ loaders (levy.discounts, levy.ledger.platforms) import from here.
+_Reader, _Series, _check_series = Reader, Series, check_series
 
-
-# --- rows ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Period:
-    valid_from: date
-    valid_to: date | None
-    source: str
-    retrieved: date
-    note: str
-    where: str
-    """``file:line`` of the row, for messages and the review notebooks."""
-
-    def covers(self, on: date) -> bool:
-        return self.valid_from <= on and (self.valid_to is None or on < self.valid_to)
-
-
-@dataclass(frozen=True, slots=True)
-class RateRow(Period):
-    tax_area: str
-    category: str
-    rate_percent: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class ThresholdRow(Period):
-    scheme: str
-    name: str
-    amount: Decimal
-    currency: str
-    inclusive: bool
-
-
-@dataclass(frozen=True, slots=True)
-class CoverageRow(Period):
-    regime: str
-    country: str
-
-
-@dataclass(frozen=True, slots=True)
-class TerritoryRow(Period):
-    country: str
-    pattern: re.Pattern[str] | None
-    territory: str
-    treatment: str
-    tax_area: str | None
-
-
-class _Series:
-    """Rows of one series sorted by ``valid_from``; ``at(date)`` bisects."""
-
-    __slots__ = ("starts", "rows")
-
-    def __init__(self, rows: list) -> None:
-        self.rows = rows
-        self.starts = [r.valid_from for r in rows]
-
-    def at(self, on: date):
-        i = bisect_right(self.starts, on) - 1
-        if i < 0:
-            return None
-        row = self.rows[i]
-        return row if row.valid_to is None or on < row.valid_to else None
-
-
-# --- parsing helpers -------------------------------------------------------------------------
-
-
-class _Reader:
-    """Reads one CSV file and turns every cell problem into a ``RatesDataError``."""
-
-    def __init__(self, path: Path, header: str) -> None:
-        self.path = path
-        text = path.read_text(encoding="utf-8")
-        self.digest = hashlib.sha256(text.encode()).hexdigest()
-        lines = text.splitlines()
-        if not lines or lines[0].strip() != header:
-            raise RatesDataError(path, 1, f"header must be exactly {header!r}")
-        self.rows: list[tuple[int, dict[str, str]]] = []
-        reader = csv.DictReader(lines)
-        for n, record in enumerate(reader, start=2):
-            if None in record or any(v is None for v in record.values()):
-                raise RatesDataError(path, n, "wrong number of columns")
-            self.rows.append((n, {k: v.strip() for k, v in record.items()}))
-
-    def fail(self, line: int, column: str | None, msg: str) -> RatesDataError:
-        return RatesDataError(self.path, line, msg, column)
-
-    def date(self, line: int, rec: dict, column: str, *, optional: bool = False) -> date | None:
-        text = rec[column]
-        if not text and optional:
-            return None
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            raise self.fail(line, column, f"{text!r} is not an ISO date YYYY-MM-DD") from None
-
-    def decimal(self, line: int, rec: dict, column: str) -> Decimal:
-        text = rec[column]
-        if not _DECIMAL.fullmatch(text):
-            raise self.fail(line, column, f"{text!r} is not an exact decimal number")
-        value = Decimal(text)
-        if format_rate(value) != text:
-            raise self.fail(line, column, f"{text!r} is not canonical: write {format_rate(value)!r}")
-        return value
-
-    def period(self, line: int, rec: dict) -> dict:
-        valid_from = self.date(line, rec, "valid_from")
-        valid_to = self.date(line, rec, "valid_to", optional=True)
-        if valid_to is not None and valid_to <= valid_from:
-            raise self.fail(line, "valid_to", "valid_to must be after valid_from (half-open)")
-        if not rec["source"]:
-            raise self.fail(line, "source", "every row needs a source")
-        retrieved = self.date(line, rec, "retrieved")
-        return {
-            "valid_from": valid_from,
-            "valid_to": valid_to,
-            "source": rec["source"],
-            "retrieved": retrieved,
-            "note": rec["note"],
-            "where": f"{self.path.name}:{line}",
-        }
-
-
-@lru_cache(maxsize=1)
-def _country_codes() -> frozenset[str]:
-    return frozenset(c.alpha_2 for c in pycountry.countries)
-
-
-@lru_cache(maxsize=1)
-def _subdivision_codes() -> frozenset[str]:
-    return frozenset(s.code for s in pycountry.subdivisions)
-
-
-def _check_series(reader: _Reader, key_name: str, series: dict) -> None:
-    """Sorted, contiguous, no overlaps; only the last row may be open."""
-    for key, rows in series.items():
-        for (line_a, a), (line_b, b) in zip(rows, rows[1:]):
-            if b.valid_from <= a.valid_from:
-                raise reader.fail(line_b, "valid_from", f"{key_name} {key}: rows not sorted by valid_from")
-            if a.valid_to is None or a.valid_to > b.valid_from:
-                raise reader.fail(line_b, "valid_from", f"{key_name} {key}: overlaps line {line_a}")
-            if a.valid_to < b.valid_from:
-                raise reader.fail(
-                    line_b, "valid_from",
-                    f"{key_name} {key}: gap from {a.valid_to} (line {line_a}) to {b.valid_from}",
-                )
-
+__all__ = [
+    "CoverageRow", "Period", "RateRow", "Ratebook", "TariffRateRow", "TerritoryRow", "ThresholdRow",
+    "default_rates_dir",
+]
 
 # --- the book ------------------------------------------------------------------------------
 
@@ -214,12 +57,13 @@ class Ratebook:
             path = self.rates_dir / name
             if not path.is_file():
                 raise RatesDataError(path, 0, "file missing")
-            readers[key] = _Reader(path, header)
+            readers[key] = Reader(path, header)
         self.version = hashlib.sha256(
             "".join(r.digest for r in readers.values()).encode()
         ).hexdigest()[:12]
-        """Content hash of the four files: recorded in every decision for replay."""
+        """Content hash of the files: recorded in every decision for replay."""
         self._load_rates(readers["vat_rates"])
+        self._load_tariff_rates(readers["vat_rates_by_tariff"])
         self._load_thresholds(readers["thresholds"])
         self._load_coverage(readers["regime_countries"])
         self._load_territories(readers["special_territories"])
@@ -227,12 +71,14 @@ class Ratebook:
 
     # ---- loading
 
-    def _load_rates(self, reader: _Reader) -> None:
+    def _load_rates(self, reader: Reader) -> None:
         grouped: dict[tuple[str, str], list] = defaultdict(list)
-        categories = {c.value for c in RATED_CATEGORIES}
+        # Excise categories are optional: a row exists only where a regime taxes excise goods
+        # (Switzerland's Art. 20a has no excise exclusion); everywhere else they stay unrated.
+        categories = {c.value for c in RATED_CATEGORIES} | set(EXCISE_CATEGORIES)
         for line, rec in reader.rows:
             area = rec["tax_area"]
-            if area not in _country_codes() and area not in _subdivision_codes():
+            if area not in country_codes() and area not in subdivision_codes():
                 raise reader.fail(line, "tax_area", f"{area!r} is no ISO 3166 country or subdivision")
             if rec["category"] not in categories:
                 raise reader.fail(
@@ -245,12 +91,33 @@ class Ratebook:
                 tax_area=area, category=rec["category"], rate_percent=rate, **reader.period(line, rec)
             )
             grouped[(area, row.category)].append((line, row))
-        _check_series(reader, "rate series", grouped)
-        self._rates = {k: _Series([r for _, r in v]) for k, v in grouped.items()}
+        check_series(reader, "rate series", grouped)
+        self._rates = {k: Series([r for _, r in v]) for k, v in grouped.items()}
         self.rate_lines = grouped
         self._rate_cache: dict[tuple[str, str, date], RateRow] = {}
 
-    def _load_thresholds(self, reader: _Reader) -> None:
+    def _load_tariff_rates(self, reader: Reader) -> None:
+        """Rates the law defines by tariff (CN) code: ``(tax_area, cn_prefix)`` series."""
+        grouped: dict[tuple[str, str], list] = defaultdict(list)
+        for line, rec in reader.rows:
+            area = rec["tax_area"]
+            if area not in country_codes() and area not in subdivision_codes():
+                raise reader.fail(line, "tax_area", f"{area!r} is no ISO 3166 country or subdivision")
+            if not re.fullmatch(r"\d{2,10}", rec["cn_prefix"]):
+                raise reader.fail(line, "cn_prefix", "a CN code or its first digits: 2 to 10 digits, no spaces")
+            rate = reader.decimal(line, rec, "rate_percent")
+            if rate >= 100:
+                raise reader.fail(line, "rate_percent", "a rate is a percentage below 100")
+            row = TariffRateRow(
+                tax_area=area, cn_prefix=rec["cn_prefix"], rate_percent=rate, **reader.period(line, rec)
+            )
+            grouped[(area, row.cn_prefix)].append((line, row))
+        check_series(reader, "tariff rate series", grouped)
+        self._tariff_rates = {k: Series([r for _, r in v]) for k, v in grouped.items()}
+        self._tariff_areas = frozenset(area for area, _ in grouped)
+        self.tariff_rows = [r for rows in grouped.values() for _, r in rows]
+
+    def _load_thresholds(self, reader: Reader) -> None:
         grouped: dict[tuple[str, str], list] = defaultdict(list)
         for line, rec in reader.rows:
             if rec["inclusive"] not in ("true", "false"):
@@ -263,19 +130,19 @@ class Ratebook:
                 currency=currency, inclusive=rec["inclusive"] == "true", **reader.period(line, rec),
             )
             grouped[(row.scheme, row.name)].append((line, row))
-        _check_series(reader, "threshold", grouped)
-        self._thresholds = {k: _Series([r for _, r in v]) for k, v in grouped.items()}
+        check_series(reader, "threshold", grouped)
+        self._thresholds = {k: Series([r for _, r in v]) for k, v in grouped.items()}
 
-    def _load_coverage(self, reader: _Reader) -> None:
+    def _load_coverage(self, reader: Reader) -> None:
         grouped: dict[tuple[str, str], list] = defaultdict(list)
         for line, rec in reader.rows:
-            if rec["country"] not in _country_codes():
+            if rec["country"] not in country_codes():
                 raise reader.fail(line, "country", f"{rec['country']!r} is no ISO 3166-1 alpha-2 code")
             if not re.fullmatch(r"[a-z][a-z0-9_]*", rec["regime"]):
                 raise reader.fail(line, "regime", "a regime is a module name such as 'eu'")
             row = CoverageRow(regime=rec["regime"], country=rec["country"], **reader.period(line, rec))
             grouped[(row.regime, row.country)].append((line, row))
-        _check_series(reader, "coverage", grouped)
+        check_series(reader, "coverage", grouped)
         by_country: dict[str, list] = defaultdict(list)
         for rows in grouped.values():
             for line, row in rows:
@@ -293,11 +160,11 @@ class Ratebook:
             c: sorted((r for _, r in rows), key=lambda r: r.valid_from) for c, rows in by_country.items()
         }
 
-    def _load_territories(self, reader: _Reader) -> None:
+    def _load_territories(self, reader: Reader) -> None:
         by_country: dict[str, list] = defaultdict(list)
         for line, rec in reader.rows:
             country = rec["country"]
-            if country not in _country_codes():
+            if country not in country_codes():
                 raise reader.fail(line, "country", f"{country!r} is no ISO 3166-1 alpha-2 code")
             try:
                 pattern = re.compile(rec["postal_code_pattern"]) if rec["postal_code_pattern"] else None
@@ -320,7 +187,7 @@ class Ratebook:
         self._territory_cache: dict[tuple, TerritoryRow | None] = {}
         self._territories = dict(by_country)
 
-    def _check_completeness(self, readers: dict[str, _Reader]) -> None:
+    def _check_completeness(self, readers: dict[str, Reader]) -> None:
         """Every area a regime can tax has a rate for every category from the regime's start."""
         needed: dict[str, date] = {}
         for row in self.coverage:
@@ -361,6 +228,23 @@ class Ratebook:
                 self._rate_cache.clear()
             self._rate_cache[key] = row
         return row
+
+    def tariff_rate(self, tax_area: str, hs_code: str | None, on: date) -> TariffRateRow | None:
+        """The rate a row of ``vat_rates_by_tariff.csv`` gives a line's tariff code, if any.
+
+        The longest ``cn_prefix`` the code starts with wins (a subheading before its heading).
+        """
+        if hs_code is None or tax_area not in self._tariff_areas:
+            return None
+        for n in range(len(hs_code), 1, -1):
+            series = self._tariff_rates.get((tax_area, hs_code[:n]))
+            if series is not None and (row := series.at(on)) is not None:
+                return row
+        return None
+
+    def line_rate(self, tax_area: str, category: str, hs_code: str | None, on: date) -> RateRow | TariffRateRow:
+        """A line's rate: by tariff code where the law defines one for it, else by category."""
+        return self.tariff_rate(tax_area, hs_code, on) or self.rate(tax_area, category, on)
 
     def threshold(self, scheme: str, name: str, on: date) -> ThresholdRow:
         series = self._thresholds.get((scheme, name))

@@ -39,11 +39,10 @@ class TestCHPlatform(RegimeContract):
         Reason.DESTINATION_NOT_COVERED: ch(placed_at="2024-12-31T12:00:00+00:00"),
         Reason.SPECIAL_TERRITORY: ch(postal="7563"),
         Reason.EXEMPTION_CERTIFICATE: ch(exemption=VOUCHER_CH),
-        Reason.EXCISE_GOODS: ch(category="excise_tobacco"),
     }
-    # Art. 20a: no value limit, any seller, any buyer.
+    # Art. 20a: no value limit, any seller, any buyer, and no excise exclusion.
     EXPECTED_REASONS = frozenset(Reason) - {
-        Reason.ABOVE_THRESHOLD, Reason.SELLER_LIABLE, Reason.B2B_VALID_VAT_NUMBER,
+        Reason.ABOVE_THRESHOLD, Reason.SELLER_LIABLE, Reason.B2B_VALID_VAT_NUMBER, Reason.EXCISE_GOODS,
     }
 
 
@@ -87,8 +86,14 @@ SCENARIOS = [
     ("samnaun-outside", ch(postal="7563"), nothing("SPECIAL_TERRITORY", "100.00")),
     ("samnaun-compatsch-outside", ch(postal="7562"), nothing("SPECIAL_TERRITORY", "100.00")),
     ("campione-legacy-postcode-outside", ch(postal="6911"), nothing("SPECIAL_TERRITORY", "100.00")),
-    ("excise-tobacco", ch(category="excise_tobacco"), nothing("EXCISE_GOODS", "100.00")),
-    ("excise-local-stock", ch(ship_from="CH", category="excise_alcohol"), nothing("EXCISE_GOODS", "100.00")),
+    # Art. 20a has no excise exclusion: alcohol and tobacco at the normal rate (Art. 25(1)).
+    ("excise-tobacco-8.1", ch(category="excise_tobacco"), (*IMPORT, "8.10", "108.10", [])),
+    ("excise-alcohol-8.1", ch(category="excise_alcohol", price="39.90"), (*IMPORT, "3.23", "43.13", [])),
+    ("excise-local-stock", ch(ship_from="CH", category="excise_alcohol"), (*LOCAL, "8.10", "108.10", [])),
+    # wine 8.1 and bread 2.6, shipping 10 shared 50:50: 8.10 + 2.60 + 10 x 10.7 / 200 = 0.535 -> 0.54
+    ("excise-beside-food", ch(lines=[line("WINE", "100.00", category="excise_alcohol"), line("BREAD", "100.00", category="food")],
+                              shipping="10.00"), (*IMPORT, "11.24", "221.24", [])),
+    ("excise-liechtenstein", ch(to="LI", postal="9490", category="excise_tobacco"), (*IMPORT, "8.10", "108.10", [])),
     ("business-buyer-still-collected", ch(vat="CHE-116.281.710 MWST"), (*IMPORT, "8.10", "108.10", [])),
     ("voucher-valid", ch(exemption=VOUCHER_CH), nothing("EXEMPTION_CERTIFICATE", "100.00")),
     ("voucher-not-yet-valid", ch(exemption={**VOUCHER_CH, "valid_from": "2026-10-16"}), (*IMPORT, "8.10", "108.10", ["EXEMPTION_NOT_IN_FORCE"])),
@@ -131,6 +136,12 @@ def test_business_number_is_mentioned_but_changes_nothing(quote):
     assert "does not change this" in d["explanation"] and "any buyer" in d["explanation"]
 
 
-def test_excise_explanation_does_not_claim_a_swiss_exclusion(quote):
-    d = quote(ch(category="excise_alcohol"))
-    assert "Art. 20a has no excise exclusion" in d["explanation"]
+def test_excise_goods_are_collected_from_the_first_day(quote):
+    """The excise rows start with the regime (2025-01-01); the day before, Switzerland is not covered."""
+    before = quote(ch(category="excise_alcohol", placed_at="2024-12-31T23:30:00+01:00"))
+    first = quote(ch(category="excise_alcohol", placed_at="2025-01-01T00:30:00+01:00"))
+    assert (before["collect"], before["reason"], before["vat_total"]) == (False, "DESTINATION_NOT_COVERED", "0.00")
+    assert (first["collect"], first["lines"][0]["rate_percent"], first["vat_total"], first["gross_total"]) == (
+        True, "8.1", "8.10", "108.10")
+    assert [(f["category"], f["rate_percent"], f["source"]) for f in first["facts"]["rates"]] == [
+        ("excise_alcohol", "8.1", "https://www.fedlex.admin.ch/eli/cc/2009/615/de#art_25")]

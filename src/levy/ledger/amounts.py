@@ -131,7 +131,7 @@ def amount_rows(order: Order, decision: Decision, digits: int) -> list[AmountRow
     tax_area = decision.facts.tax_area if decision.collect else None
     rows: list[AmountRow] = []
     for i, (line, out) in enumerate(zip(order.lines, decision.lines)):
-        fact = facts.get(line.category.value)
+        fact = _line_fact(facts, line)
         rows.append(AmountRow(
             i, "line", out.sku, line.category.value, line.quantity,
             fact.tax_area if fact else tax_area, out.rate_percent,
@@ -140,6 +140,16 @@ def amount_rows(order: Order, decision: Decision, digits: int) -> list[AmountRow
         ))
     rows.extend(_shipping_rows(order, decision, rows, digits))
     return rows
+
+
+def _line_fact(facts: dict, line):
+    """The rate fact a line used: the tariff-code row (``cn:<prefix>``, longest prefix) where the
+    law keyed its rate on the line's ``hs_code``, else its category's row."""
+    if line.hs_code:
+        for n in range(len(line.hs_code), 1, -1):
+            if (fact := facts.get(f"cn:{line.hs_code[:n]}")) is not None:
+                return fact
+    return facts.get(line.category.value)
 
 
 def _shipping_rows(order: Order, decision: Decision, lines: list[AmountRow], digits: int) -> list[AmountRow]:

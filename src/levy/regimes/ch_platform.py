@@ -20,12 +20,15 @@ Modelling decisions:
 * goods already in the Swiss VAT territory are collected whoever the seller (no
   ``SELLER_LIABLE``);
 * a buyer's Swiss UID/VAT number changes nothing (no ``B2B_VALID_VAT_NUMBER``);
-* excise goods (spirits, beer, tobacco) are ``EXCISE_GOODS``: Art. 20a has **no** such
-  exclusion, but the contract gives excise categories no rate anywhere, so Levy cannot quote the
-  VAT on them; the explanation says so and they need manual handling.
+* excise goods (spirits, beer, tobacco) are collected like any other goods: Art. 20a has no
+  excise exclusion, so the platform charges Swiss VAT on them at the normal rate (Art. 25(1);
+  Art. 25(2)(a)(2) keeps alcoholic drinks out of the reduced rate), from the ``excise_alcohol``
+  and ``excise_tobacco`` rows of ``vat_rates.csv``. Spirits, beer and tobacco tax are levied
+  at import by customs, outside Levy.
 
 References:
-    https://lawbrary.ch/law/art/MWSTG-v2025.01-de-art-20a/print
+    https://www.fedlex.admin.ch/eli/cc/2009/615/de#art_20_a
+    https://www.fedlex.admin.ch/eli/cc/2009/615/de#art_25
     https://www.estv.admin.ch/estv/en/home/value-added-tax/vat-tax-liability/mail-order-trade/vat-registration-platform-taxation.html
     https://www.estv.admin.ch/estv/en/home/value-added-tax/vat-tax-liability/mail-order-trade.html
 """
@@ -57,16 +60,8 @@ ART_20A_IMPORT = "MWSTG Art. 20a(1) with Art. 7(3) (mail-order import)"
 
 def decide(ctx: OrderContext) -> Outcome:
     order = ctx.order
-    if ctx.excise_skus:
-        # Not a rule of Swiss law: excise categories carry no rate in rates/ (contract), so the
-        # VAT on them cannot be quoted; say so rather than pretend Art. 20a excludes them.
-        return _common.not_collected(
-            Reason.EXCISE_GOODS, "Levy scope: excise categories are not rated (MWSTG Art. 20a itself has no excise exclusion)",
-            f"The consignment holds excise goods ({', '.join(ctx.excise_skus)}): Levy quotes no VAT on "
-            "alcohol or tobacco, so the platform collects nothing at checkout and the order needs "
-            "manual handling (Art. 20a has no excise exclusion; spirits and tobacco tax are levied at import).",
-        )
-
+    # No excise exclusion in Art. 20a: alcohol and tobacco are collected at the Swiss rate of
+    # their category row (vat_rates.csv, Art. 25(1): the normal rate).
     # Art. 3 lit. a: "Inland" is Swiss territory with the customs-connected areas (Liechtenstein,
     # Büsingen); a dispatch from anywhere else is an import.
     origin = ctx.vat_country(order.ship_from, REGIME)
