@@ -189,3 +189,37 @@ def test_the_allow_list_is_written_down_in_the_readme():
     """rates/README.md states the rule and names every official domain the loader accepts."""
     readme = (Path(__file__).parents[1] / "rates" / "README.md").read_text(encoding="utf-8")
     assert [d for d in PRIMARY_DOMAINS if f"`{d}`" not in readme] == []
+
+
+TARIFF_ROW = "AT,0401,4.9,2026-07-01,,https://www.ris.bka.gv.at/eli/bgbl/I/2026/37,2026-07-01,,2026-12-01,\n"
+
+
+@pytest.mark.parametrize(
+    ("row", "where", "message"),
+    [
+        (TARIFF_ROW.replace(",0401,", ",04 01,"), "vat_rates_by_tariff.csv:2:cn_prefix", "2 to 10 digits"),
+        (TARIFF_ROW.replace(",0401,", ",04011010101,"), "vat_rates_by_tariff.csv:2:cn_prefix", "2 to 10 digits"),
+        (TARIFF_ROW.replace(",4.9,", ",4.90,"), "vat_rates_by_tariff.csv:2:rate_percent", "not canonical"),
+        (TARIFF_ROW.replace("AT,", "XX,", 1), "vat_rates_by_tariff.csv:2:tax_area", "no ISO 3166"),
+        (TARIFF_ROW.replace("https://www.ris.bka.gv.at/eli/bgbl/I/2026/37", "https://www.vatupdate.com/x"),
+         "vat_rates_by_tariff.csv:2:source", "is not a primary source"),
+        (TARIFF_ROW + TARIFF_ROW.replace("2026-07-01,,", "2027-01-01,,", 1), "vat_rates_by_tariff.csv:3:valid_from",
+         "overlaps line 2"),
+    ],
+    ids=["space-in-prefix", "eleven-digits", "rate-not-canonical", "unknown-area", "secondary-source", "overlap"],
+)
+def test_tariff_rows_are_checked_like_the_others(rates_copy, row, where, message):
+    with (rates_copy / "vat_rates_by_tariff.csv").open("a") as f:
+        f.write(row)
+    with pytest.raises(RatesDataError) as caught:
+        Ratebook(rates_copy)
+    assert str(caught.value).startswith(where + ": "), str(caught.value)
+    assert message in str(caught.value)
+
+
+def test_a_tariff_row_in_the_fixture_loads(rates_copy):
+    with (rates_copy / "vat_rates_by_tariff.csv").open("a") as f:
+        f.write(TARIFF_ROW)
+    book = Ratebook(rates_copy)
+    assert book.tariff_rate("AT", "04011010", date(2026, 7, 1)).rate_percent == Decimal("4.9")
+    assert book.tariff_rate("AT", "04011010", date(2026, 6, 30)) is None
