@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from levy import RatesDataError
+from levy import Engine, RatesDataError
 from levy.models import RATED_CATEGORIES
 from levy.ratebook import Ratebook
 from levy.sources import PRIMARY_DOMAINS, is_primary, primary_domain
