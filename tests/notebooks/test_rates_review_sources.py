@@ -38,9 +38,10 @@ def unshown(rates_dir=RATES) -> tuple[int, list[str]]:
     return len(changes), flagged
 
 
-def test_section_6_lists_the_changes_whose_primary_source_predates_them(run_notebook, sample_db, tmp_path):
+def test_section_6_lists_the_changes_whose_primary_source_predates_them(run_notebook, tmp_path):
     total, flagged = unshown()
-    _, figures = run_notebook("rates_review", DB_URL=f"sqlite:///{sample_db}", PERIOD=PERIOD, AS_OF="2026-11-23")
+    # DB_URL None: the notebook builds its own sample ledger (section 6 reads only rates/)
+    _, figures = run_notebook("rates_review", PERIOD=PERIOD, AS_OF="2026-11-23")
     assert (figures["source_changes"], figures["source_older_than_change_rows"]) == (total, flagged)
     assert figures["source_older_than_change"] == len(flagged) > 0
     # the Czech 2024 changes cite Act No. 349/2023 Coll. as of 2024-01-01: shown, so not listed
@@ -63,6 +64,5 @@ def test_section_6_lists_the_changes_whose_primary_source_predates_them(run_note
     csv.DictWriter(out, list(record), lineterminator="\n").writerow(record)
     out.write("".join(lines[n:]))
     out.close()
-    _, after = run_notebook("rates_review", DB_URL=f"sqlite:///{sample_db}", PERIOD=PERIOD, AS_OF="2026-11-23",
-                            RATES_DIR=str(copy))
+    _, after = run_notebook("rates_review", PERIOD=PERIOD, AS_OF="2026-11-23", RATES_DIR=str(copy))
     assert after["source_older_than_change_rows"] == [w for w in flagged if w != first] == unshown(copy)[1]
