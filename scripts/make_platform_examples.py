@@ -58,7 +58,7 @@ ORDERS = [
      ["paypal"]),
     # Refused on purpose: Western Union below 20 USD on AliExpress.
     (order("AE-2026-900007", "2026-09-09T18:00:00+02:00", "aliexpress", "USD", "AT", "1010",
-           [line("CABLE-2", "16.00")]), ["western_union"]),
+           [line("CABLE-2", "12.00")]), ["western_union"]),
 ]
 
 
@@ -66,7 +66,7 @@ def payment(engine: Engine, raw: dict, methods: list[str]) -> dict:
     decision = engine.quote(raw)
     terms = default_book().terms(raw["platform"], decision.rates_as_of)
     accepted = (datetime.fromisoformat(raw["placed_at"]) + timedelta(hours=1)).isoformat()
-    tenders, left = [], decision.gross_total
+    tenders, left = [], decision.landed_total  # what the buyer owes (contract v1.1)
     for spec in methods:
         code, _, amount = spec.partition(":")
         if amount:

@@ -12,6 +12,7 @@ from levy.ledger.store import Ledger
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "examples" / "paid_orders.jsonl"
+PLATFORM_SAMPLE = ROOT / "examples" / "platform_orders.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -52,11 +53,15 @@ def test_only_the_deliberate_payments_are_refused(committed, generated):
     assert sum(r.status == "recorded" for r in committed) == len(committed) - len(expected)
 
 
-def test_the_demo_works_on_recorded_orders(committed):
+def test_the_demo_works_on_recorded_orders(committed, tmp_path, engine):
     makefile = (ROOT / "Makefile").read_text()
     demo = makefile[makefile.index("\ndemo:"):]
     demo = demo[: demo.index("\n\n")]
     named = set(re.findall(r"AE-\d{4}-\d{6}", demo))
     assert len(named) >= 4
     recorded = {r.order_id for r in committed if r.status == "recorded"}
+    # The demo also commits the platform sample (both platforms, coupons, gift certificates).
+    with Ledger(str(tmp_path / "platforms.db"), engine=engine) as ledger:
+        recorded |= {r.order_id for r in ledger.commit(PLATFORM_SAMPLE.read_bytes().splitlines())
+                     if r.status == "recorded"}
     assert named <= recorded

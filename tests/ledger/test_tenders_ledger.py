@@ -16,7 +16,7 @@ from levy.ledger.schema import payment_tenders, refund_tenders
 
 EXAMPLES = [json.loads(x) for x in
             (Path(__file__).parents[2] / "examples" / "platform_orders.jsonl").read_text().splitlines()]
-GIFT_AND_CARD = next(o for o in EXAMPLES if o["order_id"] == "AE-2026-900003")  # USD 20.00 + 48.04
+GIFT_AND_CARD = next(o for o in EXAMPLES if o["order_id"] == "AE-2026-900003")  # USD 20.00 + 55.87
 
 
 def at(text: str) -> datetime:
@@ -35,29 +35,30 @@ def test_each_tender_is_recorded_and_refunds_go_back_in_proportion(ledger):
     (result,) = ledger.commit([json.dumps(GIFT_AND_CARD)])
     assert result.body["tenders"] == [
         {"method": "gift_certificate", "amount": "20.00", "fee": "0.00", "certificate_id": "GC-0003"},
-        {"method": "visa", "amount": "48.04", "fee": "0.00"}]
+        {"method": "visa", "amount": "55.87", "fee": "0.00"}]
     with ledger.db.connect() as conn:
         rows = conn.execute(select(payment_tenders.c.method, payment_tenders.c.amount_minor)
                             .order_by(payment_tenders.c.position)).all()
-    assert [tuple(r) for r in rows] == [("gift_certificate", 2000), ("visa", 4804)]
+    assert [tuple(r) for r in rows] == [("gift_certificate", 2000), ("visa", 5587)]
     oid = GIFT_AND_CARD["order_id"]
-    # A cancellation before shipping: 10.00 back, 2.94 to the certificate, 7.06 to the card.
+    # A cancellation before shipping: 10.00 back, 2.64 to the certificate (10 x 20.00 / 75.87 =
+    # 2.636...), 7.36 to the card.
     first = ledger.refund(oid, "R-T1", amount="10.00", at=at("2026-09-06T10:00:00+00:00"))
-    assert first.body["tenders"] == [{"method": "gift_certificate", "amount": "2.94"},
-                                     {"method": "visa", "amount": "7.06"}]
+    assert first.body["tenders"] == [{"method": "gift_certificate", "amount": "2.64"},
+                                     {"method": "visa", "amount": "7.36"}]
     rest = ledger.refund(oid, "R-T2", full=True, at=at("2026-09-06T11:00:00+00:00"))
-    assert rest.body["tenders"] == [{"method": "gift_certificate", "amount": "17.06"},
-                                    {"method": "visa", "amount": "40.98"}]
+    assert rest.body["tenders"] == [{"method": "gift_certificate", "amount": "17.36"},
+                                    {"method": "visa", "amount": "48.51"}]
     with ledger.db.connect() as conn:
         back = dict(conn.execute(select(refund_tenders.c.method, func.sum(refund_tenders.c.amount_minor))
                                  .group_by(refund_tenders.c.method)).all())
-    assert back == {"gift_certificate": 2000, "visa": 4804}  # each tender gets exactly what it paid
+    assert back == {"gift_certificate": 2000, "visa": 5587}  # each tender gets exactly what it paid
 
 
 def test_gift_certificate_leaves_the_vat_unchanged(ledger, engine):
     by_card = copy.deepcopy(GIFT_AND_CARD)
     by_card["order_id"] = "AE-2026-900103"
-    by_card["payment"] = {"method": "visa", "amount": "68.04", "currency": "USD",
+    by_card["payment"] = {"method": "visa", "amount": "75.87", "currency": "USD",
                           "accepted_at": GIFT_AND_CARD["payment"]["accepted_at"]}
     a, b = ledger.commit([json.dumps(GIFT_AND_CARD), json.dumps(by_card)])
     assert (a.body["net_total"], a.body["vat_total"]) == (b.body["net_total"], b.body["vat_total"]) == (
