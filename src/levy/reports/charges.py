@@ -1,4 +1,4 @@
-"""Customs duties and fees of a month, in a file of their own (contract v1.1, issue 12).
+"""Customs duties and fees of a return period, in a file of their own (contract v1.1, issue 12).
 
 The EU flat duty (Council Regulation (EU) 2026/382) is customs debt: the declarant pays it at
 import (Union Customs Code Art. 77), not through the IOSS VAT return; fees are owed to whoever the
@@ -23,16 +23,25 @@ from sqlalchemy import Connection, func, select
 
 from levy.ledger.amounts import from_minor
 from levy.ledger.schema import decision_charges, orders
-from levy.reports.schema import period_end
+from levy.reports.schema import last_day, months_of, period_end
 from levy.reports.writers import table_csv
 
 COLUMNS = ["kind", "code", "country", "currency", "orders", "charges", "net", "vat", "gross"]
 
 
 def charges_table(conn: Connection, period: str) -> pd.DataFrame:
-    """The month's duties and fees summed per (kind, code, country, currency), exact decimals."""
-    last = period_end(period)
-    first = last.replace(day=1)
+    """The period's (month or quarter) duties and fees summed per (kind, code, country,
+    currency), exact decimals.
+
+    >>> from sqlalchemy import create_engine
+    >>> from levy.ledger.schema import metadata
+    >>> db = create_engine("sqlite://"); metadata.create_all(db)
+    >>> with db.connect() as conn:
+    ...     len(charges_table(conn, "2026-Q3")), len(charges_table(conn, "2026-09"))
+    (0, 0)
+    """
+    first = period_end(months_of(period)[0]).replace(day=1)
+    last = last_day(period)
     c = decision_charges.c
     query = (
         select(c.kind, c.code, c.country, orders.c.currency, orders.c.minor_units,
