@@ -157,6 +157,27 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "loc": "Where the field is, dotted.",
         "msg": "What is wrong with it.",
     },
+    "LedgerRefusal": {
+        "order_id": "The order the ledger refused (null when the line could not be read).",
+        "status": "Always `refused`.",
+        "error": "The rule that refused it: `code` (PAYMENT_WINDOW_CLOSED, ORDER_CONFLICT, UNKNOWN_ORDER, ...) "
+                 "and a `message` naming the order and the values.",
+    },
+    "LedgerErrorDetail": {
+        "code": "The ledger rule's machine code.",
+        "message": "What was refused and why, with the order and the values.",
+    },
+    "ReconciliationProblem": {
+        "error": "RECONCILIATION_FAILED, with every group and order that explains the difference.",
+    },
+    "ReconciliationDetail": {
+        "code": "Always RECONCILIATION_FAILED.",
+        "message": "What does not add up, in one sentence.",
+        "period": "The return period asked for.",
+        "groups": "Each (scheme, original period, country, rate, currency) group whose report and ledger "
+                  "totals differ.",
+        "imbalances": "Each order (or refund) whose amount rows differ from the totals the ledger recorded.",
+    },
     "Health": {
         "status": "`ok` when the service answers.",
         "engine_version": "Version of the engine.",
