@@ -25,6 +25,10 @@ _ORDER = {
     "shipping": "Transport charge to the destination, stated separately, net of VAT (decimal string).",
     "prices_include_vat": "When true, `unit_price` and `shipping` already include the destination tax "
                           "and the engine extracts it instead of adding it.",
+    "platform": "`alibaba.com` (default: Secure Payment / escrow rules) or `aliexpress`: selects the "
+                "payment and escrow rules the ledger applies (contract v1.1).",
+    "discounts": "Price reductions granted at checkout, each `{code, funded_by, amount, skus}`; how each "
+                 "reduces the taxable amount is the regime's law, stated in the explanation (v1.1).",
 }
 DESCRIPTIONS: dict[str, dict[str, str]] = {
     "Order": _ORDER,
@@ -59,6 +63,8 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
                       "`prices_include_vat`.",
         "category": "Product tax category (general, books, food, childrens_clothing, medical, "
                     "excise_alcohol, excise_tobacco, ...).",
+        "hs_code": "Optional tariff classification: 6 to 10 digits (HS subheading, CN or TARIC code) "
+                   "after removing spaces and dots (contract v1.1).",
     },
     "Decision": {
         "order_id": "The order's `order_id`.",
@@ -79,6 +85,12 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "warnings": "Codes of facts worth a look that did not change the outcome, e.g. VAT_NUMBER_INVALID.",
         "rates_as_of": "The date whose rates applied: `placed_at`'s calendar date.",
         "facts": "What a reviewer needs to replay the decision: rule, rate rows, threshold and FX used.",
+        "duties": "Customs duties the platform charges the buyer at checkout (e.g. the EU's flat duty on "
+                  "consignments up to EUR 150), each with its tariff line, SKUs, net, VAT, gross and basis.",
+        "duty_total": "Sum of the duties' gross amounts; \"0.00\" where none.",
+        "fees": "Other charges the law makes the platform collect (national or EU handling fees).",
+        "fee_total": "Sum of the fees' gross amounts.",
+        "landed_total": "What the buyer pays in all: `gross_total + duty_total + fee_total`.",
     },
     "DecisionLine": {
         "sku": "The line's SKU.",
@@ -86,6 +98,8 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "rate_percent": "The rate applied, in percent (\"19\", \"25.5\"); \"0\" where nothing is collected.",
         "vat": "The line's VAT, rounded half-up to the currency's minor unit.",
         "gross": "`net + vat`.",
+        "discount": "The part of the order's discounts that reduces this line's taxable amount; "
+                    "\"0.00\" where none.",
     },
     "ShippingAmounts": {
         "net": "The shipping charge, net of VAT.",
@@ -101,6 +115,7 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "rates": "The rate rows used, with their effective dates and sources.",
         "engine_version": "Version of the engine that decided.",
         "rates_version": "Fingerprint of the reference data (rates/) that was loaded.",
+        "charge_fx_legs": "The ECB rates the duties and fees were converted at, as published.",
     },
     "RateFact": {
         "category": "The product category the row is for.",
