@@ -51,7 +51,9 @@ def test_quote_json_lines_keeps_order_and_reports_errors_in_place(tmp_path):
     out = [json.loads(line) for line in result.stdout.splitlines()]
     assert [o["order_id"] for o in out] == ["A-1", "A-2", "A-3"]
     assert out[0]["reason"] == "DEEMED_SUPPLIER_IMPORT"
-    assert out[1] == {"order_id": "A-2", "error": {"code": "INVALID_ORDER", "fields": [
+    assert out[1] == {"order_id": "A-2", "error": {"code": "INVALID_ORDER", "message": (
+        "the order does not fit the contract: lines.0.unit_price: must be a decimal string such as "
+        '"12.50", not a JSON number (floats lose cents)'), "fields": [
         {"loc": "lines.0.unit_price", "msg": 'must be a decimal string such as "12.50", not a JSON number (floats lose cents)'}]}}
     assert out[2]["reason"] == "OFFLINE_PAYMENT"
 
@@ -114,7 +116,9 @@ def test_json_lines_opening_with_a_bad_line_still_answer_line_by_line():
     result = run("quote", "-", stdin=lines)
     assert result.returncode == 2
     out = [json.loads(l) for l in result.stdout.splitlines()]
-    assert out[0] == {"order_id": None, "error": {"code": "INVALID_ORDER", "fields": [{"loc": "(order)", "msg": "is not valid JSON"}]}}
+    assert out[0] == {"order_id": None, "error": {"code": "INVALID_ORDER", "message": (
+        "the order does not fit the contract: (order): is not valid JSON"), "fields": [
+        {"loc": "(order)", "msg": "is not valid JSON"}]}}
     assert out[1]["order_id"] == "B-2" and out[1]["collect"] is True
 
 

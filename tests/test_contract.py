@@ -102,6 +102,7 @@ def test_error_object_shape():
     assert caught.value.body() == {
         "order_id": "AE-2026-000123",
         "error": {"code": "INVALID_ORDER",
+                  "message": "the order does not fit the contract: lines.0.unit_price: must be a decimal string >= 0",
                   "fields": [{"loc": "lines.0.unit_price", "msg": "must be a decimal string >= 0"}]},
     }
 

@@ -17,11 +17,22 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from typer._click.exceptions import UsageError  # typer vendors click: its usage errors are these
+from typer.core import TyperGroup
 from rich.console import Console
 from rich.table import Table
 
 from levy.chargebook import Chargebook, data_version
 from levy.context import country_name
+from levy.cli_conventions import (
+    CHECKOUT,
+    EXIT_FAILURE,
+    EXIT_INVALID,
+    EXIT_USAGE,
+    FINANCE,
+    PANELS,
+    REFERENCE_DATA,
+)
 from levy.currencies import ISO_4217_PUBLISHED
 from levy.engine import Engine
 from levy.errors import InvalidOrder, LevyError
@@ -30,11 +41,38 @@ from levy.models import RATED_CATEGORIES, Decision, ErrorBody, Order
 from levy.progress import MIN_LINES, line_progress
 from levy.ratebook import Ratebook
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Levy: cross-border VAT/GST engine for marketplaces.")
-err_console = Console(stderr=True)
 
-EXIT_INVALID = 2
-EXIT_FAILURE = 1
+
+class LevyGroup(TyperGroup):
+    """The ``levy`` command group: a usage error (unknown command or option, missing argument,
+    malformed value) exits :data:`EXIT_USAGE` (64) instead of click's 2, which Levy keeps for
+    invalid input and refused orders. Sub-groups' parsing runs inside :meth:`invoke`."""
+
+    def make_context(self, *args, **kwargs):
+        try:
+            return super().make_context(*args, **kwargs)
+        except UsageError as exc:
+            exc.exit_code = EXIT_USAGE
+            raise
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except UsageError as exc:
+            exc.exit_code = EXIT_USAGE
+            raise
+
+    def list_commands(self, ctx) -> list[str]:
+        """Commands in panel order (:data:`PANELS`), then in registration order: the help shows
+        the panels in that order whatever order the modules register in."""
+        names = super().list_commands(ctx)
+        rank = {panel: i for i, panel in enumerate(PANELS)}
+        return sorted(names, key=lambda n: rank.get(self.commands[n].rich_help_panel, len(PANELS)))
+
+
+app = typer.Typer(cls=LevyGroup, add_completion=False, no_args_is_help=True,
+                  help="Levy: cross-border VAT/GST engine for marketplaces.")
+err_console = Console(stderr=True)
 
 
 def version_text() -> str:
@@ -114,16 +152,17 @@ PARALLEL_FROM_LINES = 8192
 CHUNK_LINES = 2048
 
 
-def _quote_chunk(payloads: list[bytes], indent: int | None = None, engine=None) -> tuple[str, int]:
-    """Decisions (or error objects) for a chunk of orders, one JSON text per order, in order."""
+def _quote_chunk(payloads: list[bytes], indent: int | None = None, engine=None) -> tuple[str, list[int]]:
+    """Decisions (or error objects) for a chunk of orders, one JSON text per order, in order,
+    and the positions (in the chunk) of the invalid ones."""
     engine = engine or _WORKER_ENGINE
     chunks: list[str] = []
-    failed = 0
-    for payload in payloads:
+    failed: list[int] = []
+    for position, payload in enumerate(payloads):
         try:
             decision = engine.quote(payload)
         except InvalidOrder as exc:
-            failed += 1
+            failed.append(position)
             chunks.append(json.dumps(exc.body(), indent=indent, ensure_ascii=False,
                                      separators=None if indent else (",", ":")))
         else:
@@ -132,7 +171,7 @@ def _quote_chunk(payloads: list[bytes], indent: int | None = None, engine=None) 
 
 
 def _quote_batches(engine, payloads: list[bytes], indent: int | None, jobs: int):
-    """Yield (text, failed) per chunk, in input order; forked workers share the loaded Engine."""
+    """Yield (text, failed positions) per chunk, in input order; forked workers share the Engine."""
     chunks = [payloads[i:i + CHUNK_LINES] for i in range(0, len(payloads), CHUNK_LINES)]
     if jobs <= 1 or len(payloads) < PARALLEL_FROM_LINES or indent is not None:
         for chunk in chunks:
@@ -146,7 +185,25 @@ def _quote_batches(engine, payloads: list[bytes], indent: int | None, jobs: int)
         yield from pool.imap(_quote_chunk, chunks)
 
 
-@app.command()
+SHOWN_INVALID = 10
+"""How many invalid orders the summary names by position."""
+
+
+def invalid_summary(total: int, invalid: list[int]) -> str:
+    """The one line ``levy quote`` prints on standard error when orders were invalid; positions
+    count the input's orders from 1 (blank lines skipped).
+
+    >>> invalid_summary(300, [3, 16])
+    'levy quote: 2 of 300 orders invalid (orders 4, 17 of the input); 298 decided'
+    """
+    shown = ", ".join(str(i + 1) for i in invalid[:SHOWN_INVALID])
+    more = f" and {len(invalid) - SHOWN_INVALID} more" if len(invalid) > SHOWN_INVALID else ""
+    noun = "order" if len(invalid) == 1 else "orders"
+    return (f"levy quote: {len(invalid)} of {total} orders invalid ({noun} {shown}{more} of the input); "
+            f"{total - len(invalid)} decided")
+
+
+@app.command(rich_help_panel=CHECKOUT)
 def quote(
     source: Annotated[str, typer.Argument(metavar="ORDER.json|ORDERS.jsonl|-", help="an order, JSON lines of orders, or - for standard input")],
     pretty: Annotated[bool, typer.Option("--pretty", help="indent the JSON output")] = False,
@@ -158,20 +215,21 @@ def quote(
     engine = _engine()
     _, payloads = _split_orders(_read_input(source))
     out = sys.stdout
-    failed = 0
+    invalid: list[int] = []
     total = len(payloads) if source != "-" and len(payloads) > MIN_LINES and err_console.is_terminal else None
     batches = _quote_batches(engine, payloads, 2 if pretty else None, jobs or os.cpu_count() or 1)
     with line_progress("levy quote", total, err_console) as advance:
-        for done, (text, chunk_failed) in enumerate(batches):
+        for done, (text, chunk_invalid) in enumerate(batches):
             out.write(text)
-            failed += chunk_failed
+            invalid.extend(done * CHUNK_LINES + position for position in chunk_invalid)
             advance(min(CHUNK_LINES, len(payloads) - done * CHUNK_LINES))
     out.flush()
-    if failed:
+    if invalid:
+        print(invalid_summary(len(payloads), invalid), file=sys.stderr)
         raise typer.Exit(EXIT_INVALID)
 
 
-@app.command()
+@app.command(rich_help_panel=REFERENCE_DATA)
 def rates(
     country: Annotated[str, typer.Argument(help="tax area: ISO country code (DE) or region (PT-30)")],
     on: Annotated[Optional[str], typer.Option("--on", help="date YYYY-MM-DD (default: today)")] = None,
@@ -200,7 +258,7 @@ def rates(
     Console().print(table)
 
 
-@app.command()
+@app.command(rich_help_panel=CHECKOUT)
 def schema(which: Annotated[str, typer.Argument(help="order | decision | error")] = "order") -> None:
     """Print the JSON schema of the contract's order, decision or error object."""
     models = {"order": Order, "decision": Decision, "error": ErrorBody}
@@ -210,7 +268,7 @@ def schema(which: Annotated[str, typer.Argument(help="order | decision | error")
     print(json.dumps(models[which].model_json_schema(), indent=2))
 
 
-@app.command()
+@app.command(rich_help_panel=CHECKOUT)
 def demo(
     source: Annotated[Path, typer.Argument(help="JSON lines of orders")] = Path("examples/orders.jsonl"),
 ) -> None:
@@ -271,7 +329,7 @@ _register_service(app)
 # `levy fx import|update|status|rate`: the ECB rates store (levy.fx.cli).
 from levy.fx.cli import app as _fx_app  # noqa: E402
 
-app.add_typer(_fx_app, name="fx")
+app.add_typer(_fx_app, name="fx", rich_help_panel=REFERENCE_DATA)
 
 # The ledger (issue 4): `levy commit|event|refund|replay|totals`. SQLAlchemy loads only when one
 # of them runs (levy.ledger.cli imports typer and rich alone).
@@ -294,7 +352,7 @@ _register_regimes(app)
 # them runs (levy.vies.cli imports typer alone).
 from levy.vies.cli import app as _vies_app  # noqa: E402
 
-app.add_typer(_vies_app, name="vies")
+app.add_typer(_vies_app, name="vies", rich_help_panel=FINANCE)
 
 # `levy review html`: the compliance review notebooks (levy.review); nbclient, papermill and
 # pandas load only when it runs.

@@ -40,10 +40,12 @@ class InvalidOrder(LevyError):
         super().__init__(f"{self.message}: {detail}")
 
     def body(self) -> dict:
-        """The contract's error object."""
+        """The contract's error object, with ``message`` (every field in one sentence) beside
+        ``code`` and ``fields``, the shape of every error the service answers."""
         return {
             "order_id": self.order_id,
-            "error": {"code": self.code, "fields": [f.as_dict() for f in self.fields]},
+            "error": {"code": self.code, "message": str(self),
+                      "fields": [f.as_dict() for f in self.fields]},
         }
 
 

@@ -480,6 +480,7 @@ class ErrorField(BaseModel):
 
 class ErrorDetail(BaseModel):
     code: Literal["INVALID_ORDER"] = "INVALID_ORDER"
+    message: str
     fields: list[ErrorField]
 
 

@@ -70,5 +70,6 @@ def test_1000_lines_is_the_most_an_order_holds(checkout):
 def test_1001_lines_is_422_with_the_contracts_error_object(checkout):
     response = checkout.post("/v1/quote", json=build_order(lines=lines(1001)))
     assert response.status_code == 422
-    assert response.json() == {"order_id": "T-0001", "error": {"code": "INVALID_ORDER", "fields": [
+    assert response.json() == {"order_id": "T-0001", "error": {"code": "INVALID_ORDER", "message": (
+        "the order does not fit the contract: lines: must hold at most 1000 lines"), "fields": [
         {"loc": "lines", "msg": "must hold at most 1000 lines"}]}}

@@ -54,7 +54,8 @@ def test_every_example_answers_exactly_what_the_library_answers(checkout, engine
 
 
 def _error(order_id, *fields):
-    return {"order_id": order_id, "error": {"code": "INVALID_ORDER",
+    message = "the order does not fit the contract: " + "; ".join(f"{loc}: {msg}" for loc, msg in fields)
+    return {"order_id": order_id, "error": {"code": "INVALID_ORDER", "message": message,
                                             "fields": [{"loc": loc, "msg": msg} for loc, msg in fields]}}
 
 

@@ -92,6 +92,7 @@ def test_a_batch_goes_on_past_refusals_and_answers_in_order(ledger, contract_pai
         ("OK-1", "refused"), (None, "invalid"), (None, "invalid")]
     assert results[1].body["error"]["code"] == "PAYMENT_WINDOW_CLOSED"
     assert results[2].body["error"] == {"code": "INVALID_ORDER",
+                                        "message": "the order does not fit the contract: lines: must hold at least one line",
                                         "fields": [{"loc": "lines", "msg": "must hold at least one line"}]}
     assert results[4].body["error"]["code"] == "ORDER_CONFLICT"
     assert results[5].body["error"]["fields"] == [{"loc": "(order)", "msg": "is not valid JSON"}]

@@ -375,7 +375,7 @@ def test_a_tampered_ledger_stops_the_command_naming_the_order(
     _tamper(db, statement)
     out = tmp_path / "out"
     result = runner.invoke(app, [command, "--period", PERIOD, "--db", str(db), "--out", str(out)])
-    assert result.exit_code == 2, result.output
+    assert result.exit_code == 3, result.output
     text = " ".join(result.output.split())
     assert f"order {order}" in text and shown in text and "no file was written" in text
     assert not out.exists()
@@ -390,7 +390,7 @@ def test_a_changed_export_stops_the_report_naming_the_order(golden_export, tmp_p
     lines.loc[lines["order_id"] == "GL-2026-0921", "vat_minor"] += 100
     pq.write_table(pa.Table.from_pandas(lines, schema=table.schema, preserve_index=False), path)
     result = report("--from-parquet", str(export), "--out", str(tmp_path / "out"))
-    assert result.exit_code == 2, result.output
+    assert result.exit_code == 3, result.output
     text = " ".join(result.output.split())
     assert (
         "EU_IOSS 2026-09 NL 21% EUR: VAT report 16.12 vs ledger 15.12; orders explaining it: GL-2026-0921"
@@ -425,7 +425,7 @@ def test_a_stale_export_stops_a_report_checked_against_the_ledger(sqlite_golden,
     checked = report(
         "--from-parquet", str(export), "--db", str(db), "--out", str(tmp_path / "checked")
     )
-    assert checked.exit_code == 2, checked.output
+    assert checked.exit_code == 3, checked.output
     assert "EU_IOSS 2026-09 PT 23% EUR" in checked.output and "GL-2026-0908" in checked.output
     assert not (tmp_path / "checked").exists()
 

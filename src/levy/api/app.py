@@ -12,6 +12,7 @@ Everything but ``/healthz``, ``/metrics`` and the OpenAPI document needs an API 
 
 from __future__ import annotations
 
+import json
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -23,9 +24,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from levy.api import operations, orders, quote, reports
 from levy.api.auth import ApiKey, KeysError, KeyStore
-from levy.api.http import Services, problem
+from levy.api.docs import add_docs
+from levy.api.http import JSON, Services, problem
 from levy.api.limits import MAX_BODY_BYTES, BodyLimitMiddleware
 from levy.api.metrics import Metrics, MetricsMiddleware
+from levy.api.openapi_text import OPERATION_IDS, describe
+from levy.api.requestid import HEADER as REQUEST_ID
+from levy.api.requestid import RequestIdMiddleware, request_id_of
 from levy.engine import ENGINE_VERSION, Engine
 from levy.fx import EcbRates, default_rates
 from levy.ledger.store import Ledger
@@ -81,17 +86,20 @@ def create_app(
         title="Levy checkout service",
         version=ENGINE_VERSION,
         summary="Deemed-supplier VAT/GST decisions for marketplace checkouts (checkout contract v1)",
+        docs_url=None,  # levy.api.docs serves /docs from bundled files, no CDN
         redoc_url=None,
         lifespan=lifespan,
     )
     app.state.services = app_state
     _install_error_handlers(app)
+    add_docs(app)
     for router in (quote.router, orders.router, reports.router, operations.router):
         app.include_router(router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     # Outermost first: the size limit refuses before anything is read; timing covers the rest.
     app.add_middleware(BodyLimitMiddleware, limit=max_body)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(RequestIdMiddleware)  # outermost: every response gets X-Request-ID
     return app
 
 
@@ -134,8 +142,10 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def internal(request: Request, exc: Exception) -> JSONResponse:
         # Logged with its traceback by the server (through the redaction filter); the caller
-        # learns only that it is not their fault.
-        return problem(500, "internal error: the service log has the details")
+        # learns only that it is not their fault, and the id to quote. Starlette answers this
+        # one outside the middleware, hence the header here.
+        return problem(500, "internal error: the service log has the details",
+                       headers={REQUEST_ID: request_id_of(request.scope)})
 
 
 def _openapi(app: FastAPI) -> dict:
@@ -151,12 +161,47 @@ def _openapi(app: FastAPI) -> dict:
     schemas["Order"] = order
     for name, sub in orders.extra_schemas().items():
         schemas.setdefault(name, sub)
+    describe(schemas)
+    _document_errors_and_request_ids(doc)
     doc["components"]["securitySchemes"] = {
         "bearer": {"type": "http", "scheme": "bearer", "description": "Authorization: Bearer <key>"},
         "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
     }
     app.openapi_schema = doc
     return doc
+
+
+_REQUEST_ID_HEADER = {"description": "The request's id: the caller's `X-Request-ID` when it sent a "
+                                      "safe one (1 to 128 of A-Z a-z 0-9 . _ : @ / + = -), else a new one; "
+                                      "also in the access log line", "schema": {"type": "string"}}
+_INTERNAL = {"description": "Unexpected failure (the service log has the details, under the request id)",
+             "content": {JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
+def _document_errors_and_request_ids(doc: dict) -> None:
+    """Every operation: a readable ``operationId``, the optional ``X-Request-ID`` request
+    header, ``X-Request-ID`` on every response, 500 and FastAPI's 422 in the one error shape."""
+    for path, operations_ in doc.get("paths", {}).items():
+        for method, operation in operations_.items():
+            operation["operationId"] = OPERATION_IDS.get((method, path), operation.get("operationId"))
+            parameters = operation.setdefault("parameters", [])
+            if not any(p.get("name") == REQUEST_ID for p in parameters):
+                parameters.append({"name": REQUEST_ID, "in": "header", "required": False,
+                                   "description": "An id to follow the request by: echoed back when "
+                                                  "it is 1 to 128 safe characters, else replaced (never refused)",
+                                   "schema": {"type": "string"}})
+            responses = operation.setdefault("responses", {})
+            responses.setdefault("500", _INTERNAL)
+            for response in responses.values():
+                response.setdefault("headers", {})[REQUEST_ID] = _REQUEST_ID_HEADER
+                schema = response.get("content", {}).get(JSON, {}).get("schema", {})
+                if schema.get("$ref", "").endswith("/HTTPValidationError"):
+                    # FastAPI's own 422 shape: the service answers in the one error shape instead
+                    schema["$ref"] = "#/components/schemas/Problem"
+    schemas = doc.get("components", {}).get("schemas", {})
+    if "HTTPValidationError" not in json.dumps(doc["paths"]):
+        schemas.pop("HTTPValidationError", None)
+        schemas.pop("ValidationError", None)
 
 
 def app_from_env() -> FastAPI:

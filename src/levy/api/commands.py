@@ -15,23 +15,36 @@ import typer
 from levy.api import auth
 from levy.api.auth import DEFAULT_KEYS_FILE, ENV_KEYS_FILE
 from levy.api.server import serve as run
+from levy.cli_conventions import EXIT_FAILURE, EXIT_USAGE, SERVICE
 from levy.errors import LevyError
 
 keys_app = typer.Typer(no_args_is_help=True, help="Manage the service's API keys (stored as SHA-256 digests only).")
 
 _KeysFile = Annotated[
     Optional[Path],
-    typer.Option("--file", "-f", help="keys file (default: $LEVY_API_KEYS_FILE or ./levy-keys.json)"),
+    typer.Option("--keys", help="keys file (default: $LEVY_API_KEYS_FILE or ./levy-keys.json)"),
 ]
+_LegacyKeysFile = Annotated[
+    Optional[Path],
+    typer.Option("--file", "-f", hidden=True, help="deprecated spelling of --keys"),
+]
+"""``--file``/``-f``: the keys file's first name here; ``levy serve`` named it ``--keys``, which
+every command now uses. Kept, hidden, so existing scripts go on working."""
 
 
-def _keys_path(path: Path | None) -> Path:
+def _keys_path(path: Path | None, legacy: Path | None = None) -> Path:
+    if legacy is not None:
+        if path is not None and path != legacy:
+            typer.echo("levy: --file is the deprecated name of --keys: give one of them", err=True)
+            raise typer.Exit(EXIT_USAGE)
+        typer.echo("levy: --file is deprecated, use --keys", err=True)
+        path = legacy
     return path or Path(os.environ.get(ENV_KEYS_FILE) or DEFAULT_KEYS_FILE)
 
 
 def _fail(exc: Exception) -> typer.Exit:
     typer.echo(f"levy: {exc}", err=True)
-    return typer.Exit(1)
+    return typer.Exit(EXIT_FAILURE)
 
 
 def serve(
@@ -57,7 +70,8 @@ def serve(
 def keys_add(
     name: Annotated[str, typer.Argument(help="who holds the key, e.g. checkout-web")],
     role: Annotated[str, typer.Option("--role", "-r", help="checkout, finance or compliance")],
-    file: _KeysFile = None,
+    keys: _KeysFile = None,
+    file: _LegacyKeysFile = None,
     env: Annotated[bool, typer.Option("--env", help="write no file: print the LEVY_API_KEYS entry instead")] = False,
 ) -> None:
     """Draw a new key, print it once on standard output, store only its SHA-256."""
@@ -69,7 +83,7 @@ def keys_add(
             typer.echo(f"add to LEVY_API_KEYS (comma-separated): {record.name}:{record.role.value}:{record.sha256}",
                        err=True)
             return
-        path = _keys_path(file)
+        path = _keys_path(keys, file)
         secret, record = auth.add_key(path, name, role)
     except LevyError as exc:
         raise _fail(exc) from None
@@ -79,23 +93,24 @@ def keys_add(
 
 
 @keys_app.command("list")
-def keys_list(file: _KeysFile = None) -> None:
+def keys_list(keys: _KeysFile = None, file: _LegacyKeysFile = None) -> None:
     """List the keys: name, role, fingerprint (first 8 hex digits of the digest), created."""
     try:
-        keys = auth.read_file(_keys_path(file))
+        held = auth.read_file(_keys_path(keys, file))
     except LevyError as exc:
         raise _fail(exc) from None
-    for key in keys:
+    for key in held:
         print(f"{key.name}\t{key.role.value}\t{key.fingerprint}\t{key.created or ''}")
 
 
 @keys_app.command("revoke")
 def keys_revoke(
     name: Annotated[str, typer.Argument(help="the key's name")],
-    file: _KeysFile = None,
+    keys: _KeysFile = None,
+    file: _LegacyKeysFile = None,
 ) -> None:
     """Remove a key; a running service stops accepting it within a few seconds."""
-    path = _keys_path(file)
+    path = _keys_path(keys, file)
     try:
         key = auth.revoke_key(path, name)
     except LevyError as exc:
@@ -106,8 +121,8 @@ def keys_revoke(
 
 def register(app: typer.Typer) -> None:
     """Add ``serve`` and ``keys`` to the ``levy`` command."""
-    app.command("serve")(serve)
-    app.add_typer(keys_app, name="keys")
+    app.command("serve", rich_help_panel=SERVICE)(serve)
+    app.add_typer(keys_app, name="keys", rich_help_panel=SERVICE)
 
 
 __all__ = ["register", "serve", "keys_app"]

@@ -71,8 +71,11 @@ class ProblemDetail(BaseModel):
 
 
 class Problem(BaseModel):
-    """A refusal: ``error.code`` is a machine code (``UNAUTHENTICATED``, ``FORBIDDEN``,
-    ``PAYLOAD_TOO_LARGE``, ...), ``error.message`` says what to fix."""
+    """Every error the service answers: ``error.code`` is a machine code (``UNAUTHENTICATED``,
+    ``FORBIDDEN``, ``PAYLOAD_TOO_LARGE``, ...), ``error.message`` says what to fix, 422 adds
+    ``error.fields``. The contract's invalid order (``ErrorBody``) and the ledger's refusals
+    (``LedgerRefusal``) carry the same ``error`` object beside their ``order_id``. Every
+    response carries ``X-Request-ID``."""
 
     error: ProblemDetail
 

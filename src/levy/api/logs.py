@@ -110,12 +110,14 @@ def log_config(level: str = "info", access_log: bool = True) -> dict:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"redact": {"()": "levy.api.logs.RedactFilter"}},
+        "filters": {"redact": {"()": "levy.api.logs.RedactFilter"},
+                    "request_id": {"()": "levy.api.requestid.RequestIdFilter"}},
         "formatters": {
             "default": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
             "access": {
                 "()": "uvicorn.logging.AccessFormatter",
-                "fmt": '%(asctime)s %(levelname)s access: %(client_addr)s "%(request_line)s" %(status_code)s',
+                "fmt": '%(asctime)s %(levelname)s access: %(client_addr)s "%(request_line)s" %(status_code)s '
+                       'request_id=%(request_id)s',
                 "use_colors": False,
             },
         },
@@ -123,7 +125,7 @@ def log_config(level: str = "info", access_log: bool = True) -> dict:
             "default": {"class": "logging.StreamHandler", "formatter": "default",
                         "stream": "ext://sys.stderr", "filters": ["redact"]},
             "access": {"class": "logging.StreamHandler", "formatter": "access",
-                       "stream": "ext://sys.stderr", "filters": ["redact"]},
+                       "stream": "ext://sys.stderr", "filters": ["redact", "request_id"]},
         },
         "loggers": {
             "uvicorn": {"handlers": ["default"], "level": level, "propagate": False},

@@ -14,6 +14,8 @@ from typing import Annotated, Optional
 
 import typer
 
+# The same exit codes as every command: 2 for bad input (here: a bad file), 1 for a failure.
+from levy.cli_conventions import EXIT_FAILURE, EXIT_INVALID
 from levy.errors import FxDataError, LevyError
 from levy.fx.download import update as download_and_import
 from levy.fx.files import packaged_layer
@@ -24,9 +26,6 @@ app = typer.Typer(
     help="ECB exchange rates: import the ECB's files, download them, see what is held.",
 )
 
-# The same exit codes as ``levy quote``: 2 for bad input (here: a bad file), 1 for a failure.
-EXIT_INVALID = 2
-EXIT_FAILURE = 1
 
 
 def _fail(exc: BaseException | str, code: int = EXIT_FAILURE) -> typer.Exit:

@@ -3,7 +3,8 @@
 Each command prints one JSON object a line (``totals`` prints a table, or JSON with
 ``--json``) and exits 0 when everything was recorded or already was, 2 when the ledger refused
 something (a payment rule, a life-cycle rule, a refund rule, an invalid order, a conflict),
-after all input was processed, and 1 when the database cannot be used.
+after all input was processed, 3 when ``replay`` finds a decision that differs from the stored
+one, and 1 when the database cannot be used (:mod:`levy.cli_conventions`).
 
 The database is ``--db`` (a SQLAlchemy URL or a SQLite file path), else ``LEVY_DATABASE_URL``,
 else ``levy.db`` in the current directory. SQLAlchemy is imported only when one of these
@@ -24,12 +25,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from levy.cli_conventions import EXIT_FAILURE, EXIT_UNRECONCILED, LEDGER
+from levy.cli_conventions import EXIT_INVALID as EXIT_REFUSED
 from levy.errors import LevyError
 from levy.ledger.errors import LedgerError
 from levy.progress import bar_total, line_progress
-
-EXIT_REFUSED = 2
-EXIT_FAILURE = 1
 
 err_console = Console(stderr=True, soft_wrap=True, highlight=False)
 
@@ -178,7 +178,7 @@ def replay(
     order_id: Annotated[str, typer.Argument(metavar="ORDER_ID")],
     db: DbOption = None,
 ) -> None:
-    """Re-run the engine on a committed order's stored facts; exit 2 if the decisions differ."""
+    """Re-run the engine on a committed order's stored facts; exit 3 if the decisions differ."""
     ledger = _open(db)
     try:
         result = _run(lambda: ledger.replay(order_id))
@@ -186,7 +186,7 @@ def replay(
         ledger.close()
     _emit(result.body())
     if not result.agree:
-        raise typer.Exit(EXIT_REFUSED)
+        raise typer.Exit(EXIT_UNRECONCILED)
 
 
 def totals(
@@ -222,11 +222,11 @@ def totals(
 
 def register(app: typer.Typer) -> None:
     """Add the ledger commands to the ``levy`` application."""
-    app.command("commit")(commit)
-    app.command("event")(event)
-    app.command("refund")(refund)
-    app.command("replay")(replay)
-    app.command("totals")(totals)
+    app.command("commit", rich_help_panel=LEDGER)(commit)
+    app.command("event", rich_help_panel=LEDGER)(event)
+    app.command("refund", rich_help_panel=LEDGER)(refund)
+    app.command("replay", rich_help_panel=LEDGER)(replay)
+    app.command("totals", rich_help_panel=LEDGER)(totals)
 
 
 __all__ = ["register"]

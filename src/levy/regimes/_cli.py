@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from levy.cli_conventions import REFERENCE_DATA
 from levy.errors import LevyError
 from levy.ratebook import Ratebook
 from levy.regimes import discover, filings, regime_of
@@ -75,4 +76,4 @@ def regimes(
 
 def register(app: typer.Typer) -> None:
     """Add ``levy regimes`` to the command line."""
-    app.command("regimes")(regimes)
+    app.command("regimes", rich_help_panel=REFERENCE_DATA)(regimes)

@@ -1,11 +1,12 @@
 """``levy report`` and ``levy export`` (typer). Imports typer and rich only: pandas, Arrow,
 SQLAlchemy and Dask load when one of these commands runs, never for ``levy quote``.
 
-Exit codes: 0 written; 2 refused (a period written neither ``YYYY-MM`` nor ``YYYY-Qn``, an
-unknown scheme, a scheme that does not file for that kind of period, a report that
-does not reconcile with the ledger to the cent, an export without the ledger's totals): nothing
-is written; 1 the report cannot be made yet or at all (no ECB rate for the period's end: its
-message names the day and the ``levy fx`` command that fetches it; no ledger; unreadable input).
+Exit codes (:mod:`levy.cli_conventions`): 0 written; 2 refused input (a period written neither
+``YYYY-MM`` nor ``YYYY-Qn``, an unknown scheme, a scheme that does not file for that kind of
+period, an export without the ledger's totals); 3 a report that does not reconcile with the
+ledger to the cent; nothing is written on 2 or 3; 1 the report cannot be made yet or at all (no
+ECB rate for the period's end: its message names the day and the ``levy fx`` command that
+fetches it; no ledger; unreadable input).
 """
 
 from __future__ import annotations
@@ -20,14 +21,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from levy.cli_conventions import EXIT_FAILURE, EXIT_INVALID, EXIT_UNRECONCILED, FINANCE
 from levy.errors import LevyError
 from levy.fx import default_rates
 from levy.money import minor_units
-
-EXIT_FAILURE = 1
-EXIT_INVALID = 2
-EXIT_UNRECONCILED = 2
-"""A report that does not add up to the ledger is refused like invalid input: nothing written."""
 
 
 class EngineName(StrEnum):
@@ -188,8 +185,10 @@ def report(
         paths = write_report(report_, out)
         if charges is not None:
             paths.append(write_charges(charges, period, out))
-    except (ReconciliationError, SnapshotMissing) as exc:
+    except ReconciliationError as exc:
         _fail(err, str(exc), EXIT_UNRECONCILED)
+    except SnapshotMissing as exc:  # nothing to reconcile with: refused input
+        _fail(err, str(exc), EXIT_INVALID)
     except LevyError as exc:  # no ECB rate for the period's end yet, no ledger, bad lines
         _fail(err, str(exc))
     except SQLAlchemyError as exc:
@@ -317,6 +316,6 @@ def calendar(
 
 def register(app: typer.Typer) -> None:
     """Add ``levy report``, ``levy export`` and ``levy calendar`` to the command line."""
-    app.command("report")(report)
-    app.command("export")(export)
-    app.command("calendar")(calendar)
+    app.command("report", rich_help_panel=FINANCE)(report)
+    app.command("export", rich_help_panel=FINANCE)(export)
+    app.command("calendar", rich_help_panel=FINANCE)(calendar)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from levy.cli_conventions import FINANCE
 from levy.review.run import main as run_review
 
 app = typer.Typer(help="The compliance review notebooks (shipped with levy).", no_args_is_help=True)
@@ -29,4 +30,4 @@ def html(
 
 def register(root: typer.Typer) -> None:
     """Add ``levy review`` to the command line."""
-    root.add_typer(app, name="review")
+    root.add_typer(app, name="review", rich_help_panel=FINANCE)

@@ -20,8 +20,7 @@ from typing import Annotated, Optional
 
 import typer
 
-EXIT_FAILURE = 1
-EXIT_INVALID = 2
+from levy.cli_conventions import EXIT_FAILURE, EXIT_INVALID
 ENV_URL = "LEVY_VIES_URL"
 ENV_REQUESTER = "LEVY_VIES_REQUESTER"
 
