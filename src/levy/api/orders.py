@@ -120,6 +120,11 @@ class CommitResult(BaseModel):
     net_total: str
     vat_total: str
     gross_total: str
+    duty_total: str | None = None
+    """Contract v1.1: the decision's customs duties (gross), e.g. the EU flat duty."""
+    fee_total: str | None = None
+    landed_total: str | None = None
+    """What the buyer owes: gross_total + duty_total + fee_total (the payment is checked against it)."""
     fee: str
     amount_payable: str
     paid: str
@@ -335,6 +340,10 @@ def commit_body(ledger: Ledger, order_id: str) -> dict[str, Any] | None:
         "order_id": order_id, "status": "recorded", "collect": d["collect"], "scheme": d["scheme"],
         "reason": d["reason"], "tax_country": d["tax_country"], "currency": d["currency"],
         "net_total": d["net_total"], "vat_total": d["vat_total"], "gross_total": d["gross_total"],
+        # contract v1.1 (a decision recorded before it had no duties or fees)
+        "duty_total": d.get("duty_total", str(from_minor(0, m))),
+        "fee_total": d.get("fee_total", str(from_minor(0, m))),
+        "landed_total": d.get("landed_total", d["gross_total"]),
         "fee": str(from_minor(row.fee_minor, m)), "amount_payable": str(from_minor(row.payable_minor, m)),
         "paid": str(from_minor(row.amount_minor, m)), "difference": str(from_minor(row.difference_minor, m)),
         "flags": [f for f in row.flags.split(",") if f],
