@@ -40,7 +40,6 @@ from levy.ledger.records import PaidOrder, ReplayResult, Result, TotalsRow
 from levy.ledger.refunds import Correcting
 from levy.ledger.replay import Replaying
 from levy.ledger.schema import (
-    decision_charges,
     decision_lines,
     decisions,
     events,
