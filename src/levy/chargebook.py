@@ -26,9 +26,10 @@ from decimal import Decimal
 from pathlib import Path
 
 from levy import currencies
+from levy.countries import country_codes
 from levy.datafiles import default_rates_dir
 from levy.errors import RatesDataError
-from levy.ratebook import Period, _check_series, _country_codes, _Reader, _Series
+from levy.ratebook import Period, _check_series, _Reader, _Series
 
 FILES = {
     "duties": (
@@ -166,7 +167,7 @@ class Chargebook:
     def _load_fees(self, reader: _Reader) -> None:
         grouped: dict[str, list] = defaultdict(list)
         for line, rec in reader.rows:
-            if rec["country"] not in _country_codes():
+            if rec["country"] not in country_codes():
                 raise reader.fail(line, "country", f"{rec['country']!r} is no ISO 3166-1 alpha-2 code")
             if rec["per"] not in ("item", "line", "parcel"):
                 raise reader.fail(line, "per", "must be 'item', 'line' or 'parcel'")
@@ -211,7 +212,7 @@ class Chargebook:
     def _load_customs_territory(self, reader: _Reader) -> None:
         self.customs_territories: list[CustomsTerritoryRow] = []
         for line, rec in reader.rows:
-            if rec["country"] not in _country_codes():
+            if rec["country"] not in country_codes():
                 raise reader.fail(line, "country", f"{rec['country']!r} is no ISO 3166-1 alpha-2 code")
             try:
                 pattern = re.compile(rec["postal_code_pattern"]) if rec["postal_code_pattern"] else None

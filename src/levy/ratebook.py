@@ -16,13 +16,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
-import pycountry
-
 from levy import currencies
+from levy.countries import country_codes, subdivision_codes
 from levy.datafiles import default_rates_dir
 from levy.errors import NoRateError, RatesDataError
 from levy.models import RATED_CATEGORIES
@@ -174,16 +172,6 @@ class _Reader:
         }
 
 
-@lru_cache(maxsize=1)
-def _country_codes() -> frozenset[str]:
-    return frozenset(c.alpha_2 for c in pycountry.countries)
-
-
-@lru_cache(maxsize=1)
-def _subdivision_codes() -> frozenset[str]:
-    return frozenset(s.code for s in pycountry.subdivisions)
-
-
 def _check_series(reader: _Reader, key_name: str, series: dict) -> None:
     """Sorted, contiguous, no overlaps; only the last row may be open."""
     for key, rows in series.items():
@@ -232,7 +220,7 @@ class Ratebook:
         categories = {c.value for c in RATED_CATEGORIES}
         for line, rec in reader.rows:
             area = rec["tax_area"]
-            if area not in _country_codes() and area not in _subdivision_codes():
+            if area not in country_codes() and area not in subdivision_codes():
                 raise reader.fail(line, "tax_area", f"{area!r} is no ISO 3166 country or subdivision")
             if rec["category"] not in categories:
                 raise reader.fail(
@@ -269,7 +257,7 @@ class Ratebook:
     def _load_coverage(self, reader: _Reader) -> None:
         grouped: dict[tuple[str, str], list] = defaultdict(list)
         for line, rec in reader.rows:
-            if rec["country"] not in _country_codes():
+            if rec["country"] not in country_codes():
                 raise reader.fail(line, "country", f"{rec['country']!r} is no ISO 3166-1 alpha-2 code")
             if not re.fullmatch(r"[a-z][a-z0-9_]*", rec["regime"]):
                 raise reader.fail(line, "regime", "a regime is a module name such as 'eu'")
@@ -297,7 +285,7 @@ class Ratebook:
         by_country: dict[str, list] = defaultdict(list)
         for line, rec in reader.rows:
             country = rec["country"]
-            if country not in _country_codes():
+            if country not in country_codes():
                 raise reader.fail(line, "country", f"{country!r} is no ISO 3166-1 alpha-2 code")
             try:
                 pattern = re.compile(rec["postal_code_pattern"]) if rec["postal_code_pattern"] else None
