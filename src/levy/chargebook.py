@@ -26,9 +26,10 @@ from decimal import Decimal
 from pathlib import Path
 
 from levy import currencies
+from levy.countries import country_codes
 from levy.datafiles import default_rates_dir
 from levy.errors import RatesDataError
-from levy.ratefiles import SOURCE_COLUMNS, Period, Reader, Series, check_series, country_codes
+from levy.ratefiles import SOURCE_COLUMNS, Period, Reader, Series, check_series
 
 FILES = {
     "duties": (

@@ -23,7 +23,6 @@ from rich.console import Console
 from rich.table import Table
 
 from levy.chargebook import Chargebook, data_version
-from levy.context import country_name
 from levy.cli_conventions import (
     CHECKOUT,
     EXIT_FAILURE,
@@ -33,6 +32,7 @@ from levy.cli_conventions import (
     PANELS,
     REFERENCE_DATA,
 )
+from levy.countries import country_name
 from levy.currencies import ISO_4217_PUBLISHED
 from levy.engine import Engine
 from levy.errors import InvalidOrder, LevyError

@@ -12,13 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
-
-import pycountry
 
 from levy._lazy import cached_property
-from levy.codes import Reason, Scheme, WarningCode
 from levy.chargebook import Chargebook, RuleRow
+from levy.codes import Reason, Scheme, WarningCode
 from levy.discounts import LineDiscounts, allocate
 from levy.fx import Conversion, EcbRates
 from levy.identifiers import ExemptionCheck, NumberCheck, check_exemption, check_vat_number
@@ -82,15 +79,6 @@ class Outcome:
     @property
     def collect(self) -> bool:
         return self.reason.collects
-
-
-@lru_cache(maxsize=512)
-def country_name(code: str) -> str:
-    """A reader's name for a country code (``DE`` -> ``Germany``)."""
-    country = pycountry.countries.get(alpha_2=code)
-    if country is None:
-        return code
-    return getattr(country, "common_name", None) or country.name
 
 
 class OrderContext:

@@ -29,7 +29,8 @@ from pydantic import ValidationError
 from levy import duties, fees
 from levy.chargebook import Chargebook, data_version
 from levy.codes import Reason
-from levy.context import Destination, OrderContext, Outcome, country_name, extract_vat
+from levy.context import Destination, OrderContext, Outcome, extract_vat
+from levy.countries import country_name
 from levy.discounts import DiscountRules, allocate, explain
 from levy.errors import FieldError, InvalidOrder, LevyError, NoFxRateError, NoRateError
 from levy.fx import EcbRates, default_rates

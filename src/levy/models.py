@@ -12,10 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from functools import lru_cache
 from typing import Annotated, Any, Literal
 
-import pycountry
 from pydantic import (
     AfterValidator,
     AwareDatetime,
@@ -34,6 +32,7 @@ from pydantic_core import PydanticCustomError
 
 from levy import currencies
 from levy.codes import Reason, Scheme
+from levy.countries import is_country
 from levy.money import is_exact_in, minor_units
 
 _DECIMAL_TEXT = re.compile(r"\d+(\.\d+)?")
@@ -71,14 +70,9 @@ Money = Annotated[
 ]
 
 
-@lru_cache(maxsize=1)
-def _alpha2_codes() -> frozenset[str]:
-    return frozenset(c.alpha_2 for c in pycountry.countries)
-
-
 def _country(value: str) -> str:
     code = value.upper()
-    if code not in _alpha2_codes():
+    if not is_country(code):
         raise PydanticCustomError(
             "country", "must be an ISO 3166-1 alpha-2 country code, got '{value}'", {"value": value}
         )

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Iterable
 
 from levy import currencies
+from levy.countries import country_codes, subdivision_codes
 from levy.datafiles import default_rates_dir
 from levy.errors import NoRateError, RatesDataError
 from levy.models import EXCISE_CATEGORIES, RATED_CATEGORIES
@@ -30,8 +31,6 @@ from levy.ratefiles import (
     TerritoryRow,
     ThresholdRow,
     check_series,
-    country_codes,
-    subdivision_codes,
 )
 
 # The names the other rates/ loaders (levy.discounts, levy.ledger.platforms) import from here.

@@ -15,11 +15,10 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
 
-import pycountry
 
+from levy.countries import country_codes, subdivision_codes
 from levy.errors import RatesDataError
 from levy.money import format_rate
 from levy.sources import is_primary
@@ -202,16 +201,6 @@ class Reader:
             "note": rec["note"],
             "where": f"{self.path.name}:{line}",
         }
-
-
-@lru_cache(maxsize=1)
-def country_codes() -> frozenset[str]:
-    return frozenset(c.alpha_2 for c in pycountry.countries)
-
-
-@lru_cache(maxsize=1)
-def subdivision_codes() -> frozenset[str]:
-    return frozenset(s.code for s in pycountry.subdivisions)
 
 
 def check_series(reader: Reader, key_name: str, series: dict) -> None:

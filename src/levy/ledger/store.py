@@ -20,7 +20,7 @@ PostgreSQL locks an order's row (``SELECT ... FOR UPDATE``) for events and refun
 ...         "seller": {"id": "S-1", "country": "CN"}, "ship_from": "CN",
 ...         "ship_to": {"country": "DE", "postal_code": "10115"}, "buyer": {"id": "B-1"},
 ...         "lines": [{"sku": "MUG-1", "quantity": 1, "unit_price": "18.90", "category": "general"}],
-...         "shipping": "0.00", "payment": {"method": "paypal", "amount": "22.49", "currency": "EUR",
+...         "shipping": "0.00", "payment": {"method": "paypal", "amount": "26.84", "currency": "EUR",
 ...                                         "accepted_at": "2026-09-14T10:05:00+02:00"}}
 >>> with tempfile.TemporaryDirectory() as tmp, Ledger(f"{tmp}/ledger.db") as ledger:
 ...     [(r.status, r.body["vat_total"]) for r in ledger.commit([paid])]

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from levy.codes import Reason, Scheme
-from levy.context import NOTHING_FOUND, Findings, OrderContext, Outcome, country_name, describe_threshold
+from levy.context import NOTHING_FOUND, Findings, OrderContext, Outcome, describe_threshold
+from levy.countries import country_name
 
 
 def excise_goods(ctx: OrderContext, rule: str, scheme_label: str) -> Outcome | None:

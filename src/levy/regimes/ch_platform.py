@@ -36,7 +36,8 @@ References:
 from __future__ import annotations
 
 from levy.codes import Reason, Scheme
-from levy.context import OrderContext, Outcome, country_name
+from levy.context import OrderContext, Outcome
+from levy.countries import country_name
 from levy.regimes import _common
 from levy.regimes._unit import BuyerId, DueRule, FilingFacts
 

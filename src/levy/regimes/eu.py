@@ -19,9 +19,10 @@ References:
 from __future__ import annotations
 
 from levy.codes import Reason, Scheme
-from levy.context import NOTHING_FOUND, OrderContext, Outcome, country_name, describe_threshold
+from levy.context import NOTHING_FOUND, OrderContext, Outcome, describe_threshold
+from levy.countries import country_name
 from levy.regimes import _common
-from levy.regimes._unit import BuyerId, END_OF_NEXT_MONTH, FilingFacts
+from levy.regimes._unit import END_OF_NEXT_MONTH, BuyerId, FilingFacts
 
 REGIME = "eu"
 FILINGS = {

@@ -35,10 +35,11 @@ References:
 from __future__ import annotations
 
 from levy.codes import Reason, Scheme
-from levy.context import NOTHING_FOUND, OrderContext, Outcome, country_name
+from levy.context import NOTHING_FOUND, OrderContext, Outcome
+from levy.countries import country_name
 from levy.regimes import _common
-from levy.regimes._unit import BuyerId, DueRule, FilingFacts
 from levy.regimes import eu as _eu
+from levy.regimes._unit import BuyerId, DueRule, FilingFacts
 
 REGIME = "uk_marketplace"
 FILINGS = {

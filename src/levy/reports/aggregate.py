@@ -30,15 +30,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import pycountry
 
 from levy import currencies
+from levy.countries import country_codes
 from levy.money import format_rate
 from levy.reports.schema import (
     AMOUNT_COLUMNS,
@@ -226,11 +225,6 @@ def _sum_groups(frame: pd.DataFrame) -> pd.DataFrame:
     return summed.reset_index()
 
 
-@lru_cache(maxsize=1)
-def _countries() -> frozenset[str]:
-    return frozenset(c.alpha_2 for c in pycountry.countries)
-
-
 def _canonical_rate(text: str) -> str | None:
     try:
         value = Decimal(text)
@@ -265,7 +259,7 @@ def _validated(agg: pd.DataFrame) -> pd.DataFrame:
           lambda r: f"a refund recorded in {r['period']} is for an order paid later, in {r['original_period']}")
     check("scheme", ~agg["scheme"].map(_known_scheme),
           lambda r: f"{r['scheme']!r} has no filing currency: no regime module declares it (FILINGS)")
-    check("tax_country", ~agg["tax_country"].isin(_countries()),
+    check("tax_country", ~agg["tax_country"].isin(country_codes()),
           lambda r: f"{r['tax_country']!r} is not an ISO 3166-1 alpha-2 code")
     check("currency", ~agg["currency"].map(currencies.is_known),
           lambda r: f"{r['currency']!r} is not an ISO 4217 code")

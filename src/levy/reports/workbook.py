@@ -20,7 +20,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from levy.context import country_name
+from levy.countries import country_name
 from levy.money import minor_units
 from levy.reports.build import BY_COUNTRY, BY_CURRENCY, CORRECTIONS, SchemeReport
 from levy.reports.periods import tax_name

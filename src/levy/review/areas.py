@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 
-from levy.context import country_name
+from levy.countries import country_name, subdivision_name
 from levy.models import RATED_CATEGORIES
 from levy.ratebook import Ratebook
 
@@ -44,10 +44,7 @@ def area_name(code: str | None) -> str:
     if "-" in code:
         if code in _territory_names():
             return _territory_names()[code]
-        import pycountry
-
-        sub = pycountry.subdivisions.get(code=code)
-        return sub.name if sub is not None else code
+        return subdivision_name(code)
     return country_name(code)
 
 
