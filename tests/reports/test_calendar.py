@@ -50,8 +50,9 @@ def november_ledger(engine, tmp_path_factory):
             "lines": [{"sku": "A", "quantity": 1, "unit_price": "20.00", "category": "general"}]}
     decision = engine.quote(body)
     assert decision.scheme == "EU_IOSS"
-    fee = METHODS["visa"].fee(decision.gross_total, "EUR")
-    body["payment"] = {"method": "visa", "amount": str(decision.gross_total + fee), "currency": "EUR",
+    # What the buyer pays: the landed total (goods, VAT, the EU duty on the import) plus the fee.
+    fee = METHODS["visa"].fee(decision.landed_total, "EUR")
+    body["payment"] = {"method": "visa", "amount": str(decision.landed_total + fee), "currency": "EUR",
                        "accepted_at": body["placed_at"]}
     with Ledger(f"sqlite:///{db}", engine=engine) as ledger:
         assert [r.status for r in ledger.commit([json.dumps(body)])] == ["recorded"]
