@@ -105,5 +105,5 @@ def test_the_table_and_a_bad_date(tmp_path, monkeypatch):
     assert re.search(r"2026-12-31 │ EU_IOSS +│ 2026-11", table.output)
     assert re.search(r"2027-01-31 │ EU_OSS +│ 2026-Q4", table.output)
     bad = runner.invoke(app, ["calendar", "--from", "2026-13-01"])
-    assert bad.exit_code == 2
+    assert bad.exit_code == 64  # a usage error (EX_USAGE), as every levy command
     assert "'2026-13-01' is not a date written YYYY-MM-DD" in " ".join(bad.output.split())
