@@ -57,7 +57,7 @@ demo: $(STAMP)
 	$(LEDGER) event AE-2026-183655 dispute   --at 2026-11-04T09:00:00+00:00 --db $(DEMO_DB) || [ $$? -eq 2 ]
 	$(LEDGER) replay AE-2026-050324 --db $(DEMO_DB)
 	$(LEDGER) totals --db $(DEMO_DB)
-	@echo "== returns: September 2026 (monthly schemes) and 2026-Q3 (the quarterly Union OSS), checked against the"
+	@echo "== returns: September 2026 (the monthly IOSS) and 2026-Q3 (the quarterly schemes), checked against the"
 	@echo "   ledger to the cent before writing. The sample batch is mostly Oct/Nov 2026, so the ledger also gets the"
 	@echo "   golden Aug-Sep month the tests use"
 	$(LEDGER) commit tests/golden/ledger/paid_orders.jsonl --db $(DEMO_DB) > build/demo-commit-golden.jsonl
@@ -74,7 +74,7 @@ demo: $(STAMP)
 	$(LEDGER) refund AE-2026-900003 --amount 10.00 --refund-id R-DEMO-GC --at 2026-09-06T09:00:00+00:00 --db $(DEMO_DB)
 	@rm -rf build/reports
 	$(LEDGER) report --period 2026-09 --db $(DEMO_DB) --out build/reports
-	$(LEDGER) report --period 2026-Q3 --scheme EU_OSS --db $(DEMO_DB) --out build/reports
+	$(LEDGER) report --period 2026-Q3 --db $(DEMO_DB) --out build/reports
 	@echo "   $$(ls -d build/reports/*/* | wc -l) return folders in build/reports/<scheme>/<period>/, each with a README,"
 	@echo "   by-country, corrections and by-currency as CSV and Parquet, a workbook (.xlsx) and a chart (.png):"
 	@ls -d build/reports/*/* | sed 's|^|     |'

@@ -30,9 +30,17 @@ from levy.reports.periods import filing_facts
 
 PERIOD = "2026-09"
 LEVY = [sys.executable, "-m", "levy"]
-SCHEMES = [s.value for s in Scheme if filing_facts(s).period == "month"]
-"""The schemes that file a monthly return (the endpoint serves months; EU_OSS files quarters)."""
-COLLECTED = sorted({p.name.split(f"-{PERIOD}-")[0] for p in EXPECTED.glob(f"*-{PERIOD}-by-country.csv")})
+QUARTER = "2026-Q3"
+SCHEMES = [s.value for s in Scheme]
+
+
+def period_of(scheme: str) -> str:
+    """The golden return period of a scheme: September 2026 when it files monthly, else 2026-Q3."""
+    return PERIOD if filing_facts(scheme).period == "month" else QUARTER
+
+
+COLLECTED = sorted({p.name.split(f"-{period_of(p.name.split('-')[0])}-")[0]
+                    for p in EXPECTED.glob("*-by-country.csv")})
 """The schemes with collections in the golden September (SG_GST_LVG has none: a nil return)."""
 FX_FIXTURES = Path(__file__).parents[1] / "fixtures" / "fx"
 TAMPERED_ORDER = "GL-2026-0902"
@@ -110,24 +118,25 @@ def finance(golden):
 def written(golden, tmp_path_factory) -> Path:
     """``levy report --db`` on the served ledger (while it serves), every scheme asked for."""
     out = tmp_path_factory.mktemp("levy-report")
-    result = levy("report", "--db", str(golden.ledger), "--period", PERIOD, "--out", str(out),
-                  *[arg for s in SCHEMES for arg in ("--scheme", s)])
-    assert result.returncode == 0, result.stdout + result.stderr
+    for period in (PERIOD, QUARTER):
+        result = levy("report", "--db", str(golden.ledger), "--period", period, "--out", str(out),
+                      *[arg for s in SCHEMES if period_of(s) == period for arg in ("--scheme", s)])
+        assert result.returncode == 0, result.stdout + result.stderr
     return out
 
 
 @pytest.mark.parametrize("scheme", SCHEMES, ids=SCHEMES)
 def test_json_is_the_by_country_file_levy_report_writes(finance, written, scheme):
-    response = finance.get(f"/v1/reports/{scheme}/{PERIOD}")
+    response = finance.get(f"/v1/reports/{scheme}/{period_of(scheme)}")
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/json"
     body = response.json()
-    file_rows = read_csv(written / scheme / PERIOD / "by-country.csv")
-    corrections = read_csv(written / scheme / PERIOD / "corrections.csv")
+    file_rows = read_csv(written / scheme / period_of(scheme) / "by-country.csv")
+    corrections = read_csv(written / scheme / period_of(scheme) / "corrections.csv")
     taxable, vat = (f"{name}_amount_{body['currency'].lower()}" for name in ("taxable", "vat"))
     assert (body["scheme"], body["period"], body["source"], body["reconciled"]) == \
-        (scheme, PERIOD, "ledger", True)
-    header = (written / scheme / PERIOD / "by-country.csv").read_text().splitlines()[0]
+        (scheme, period_of(scheme), "ledger", True)
+    header = (written / scheme / period_of(scheme) / "by-country.csv").read_text().splitlines()[0]
     assert header == ",".join(["scheme", "period", "tax_country", "rate_percent", taxable, vat, "orders"])
     # Row for row the file's text, the order count as a number.
     assert body["rows"] == [{**row, "orders": int(row["orders"])} for row in file_rows]
@@ -155,20 +164,20 @@ def test_the_ioss_return_to_the_cent(finance):
 
 @pytest.mark.parametrize("scheme", SCHEMES, ids=SCHEMES)
 def test_csv_is_byte_for_byte_the_file_levy_report_writes(finance, written, scheme):
-    response = finance.get(f"/v1/reports/{scheme}/{PERIOD}", headers={"Accept": "text/csv"})
+    response = finance.get(f"/v1/reports/{scheme}/{period_of(scheme)}", headers={"Accept": "text/csv"})
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
-    assert response.headers["content-disposition"] == f'inline; filename="{scheme}-{PERIOD}-by-country.csv"'
-    name = f"{scheme}-{PERIOD}-by-country.csv"
-    assert response.content == (written / scheme / PERIOD / "by-country.csv").read_bytes()
+    assert response.headers["content-disposition"] == f'inline; filename="{scheme}-{period_of(scheme)}-by-country.csv"'
+    name = f"{scheme}-{period_of(scheme)}-by-country.csv"
+    assert response.content == (written / scheme / period_of(scheme) / "by-country.csv").read_bytes()
     if scheme in COLLECTED:  # and the committed golden month
         assert response.content == (EXPECTED / name).read_bytes()
 
 
 @pytest.mark.parametrize(("scheme", "period", "currency"), [
-    ("SG_GST_LVG", PERIOD, "SGD"),
+    ("SG_GST_LVG", QUARTER, "SGD"),
     ("EU_IOSS", "2026-07", "EUR"),
-    ("UK_MARKETPLACE", "1999-01", "GBP"),
+    ("UK_MARKETPLACE", "1999-Q1", "GBP"),
 ], ids=["scheme-without-collections", "month-without-collections", "years-before-the-ledger"])
 def test_a_month_without_collections_is_a_nil_return(finance, scheme, period, currency):
     """Like `levy report --scheme`: no rows, zero totals, the CSV's header alone."""
@@ -294,9 +303,9 @@ def test_a_tampered_ledger_is_refused_naming_the_order(tampered, accept):
 def test_the_other_schemes_of_a_tampered_ledger_still_report(tampered, golden):
     """The check covers the scheme asked for: the UK return holds no line of the changed order."""
     with tampered.client("finance") as client, golden.client("finance") as reference:
-        response = client.get(f"/v1/reports/UK_MARKETPLACE/{PERIOD}", headers={"Accept": "text/csv"})
+        response = client.get(f"/v1/reports/UK_MARKETPLACE/{QUARTER}", headers={"Accept": "text/csv"})
         assert response.status_code == 200, response.text
-        assert response.content == reference.get(f"/v1/reports/UK_MARKETPLACE/{PERIOD}",
+        assert response.content == reference.get(f"/v1/reports/UK_MARKETPLACE/{QUARTER}",
                                                  headers={"Accept": "text/csv"}).content
 
 
@@ -328,7 +337,11 @@ def exported(golden, live_server, tmp_path_factory):
     assert live.stop() == 0, live.log()[-3000:]
 
 
-@pytest.mark.parametrize("scheme", COLLECTED, ids=COLLECTED)
+MONTHLY_COLLECTED = [s for s in COLLECTED if period_of(s) == PERIOD]
+"""The export holds September and August only: the quarterly schemes' 2026-Q3 needs July too."""
+
+
+@pytest.mark.parametrize("scheme", MONTHLY_COLLECTED, ids=MONTHLY_COLLECTED)
 def test_an_export_reports_the_same_month_reconciled_with_its_totals(exported, finance, written, scheme):
     live, _ = exported
     with live.client("finance") as client:

@@ -45,8 +45,7 @@ def test_wheel_and_sdist_ship_the_notebooks(clean_build):
 def test_the_installed_wheel_runs_levy_review_html_without_the_repository(clean_build, tmp_path):
     _, wheel = clean_build
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target),
-                    str(wheel)], check=True, capture_output=True, timeout=300)
+    zipfile.ZipFile(wheel).extractall(target)  # a pure-Python wheel installed without its dependencies
     out = tmp_path / "html"
     env = {**os.environ, "PYTHONPATH": str(target), "LEVY_DATA_DIR": str(tmp_path / "data")}
     code = ("import sys, levy.review as r; assert str(r.NOTEBOOKS_DIR).startswith(sys.argv[1]), r.NOTEBOOKS_DIR; "

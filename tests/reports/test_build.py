@@ -3,6 +3,7 @@ currencies; corrections at their original period's rate; same-period refunds net
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -146,10 +147,21 @@ def test_a_fully_refunded_group_reports_zero_not_minus_zero():
 
 
 def test_a_scheme_asked_for_with_no_lines_gets_a_nil_return():
-    month = build_report(aggregate_frame(make_lines(sale("A", 100, 19))), P, RATES, schemes=["NO_VOEC"])
-    nil = month.schemes["NO_VOEC"]
+    lines = ReturnLines(FrameLines(make_lines(sale("A", 100, 19))))
+    quarter = build_report(lines.aggregate("2026-Q3"), "2026-Q3", RATES, schemes=["NO_VOEC"])
+    nil = quarter.schemes["NO_VOEC"]
     assert table_csv(nil.by_country) == "scheme,period,tax_country,rate_percent,taxable_amount_nok,vat_amount_nok,orders\n"
     assert nil.totals()["vat_due"] == Decimal("0.00")
+
+
+@pytest.mark.parametrize(("scheme", "period", "message"), [
+    ("NO_VOEC", "2026-09", "NO_VOEC files quarterly returns: ask for --period 2026-Q3"),
+    ("EU_OSS", "2026-07", "EU_OSS files quarterly returns: ask for --period 2026-Q3"),
+    ("EU_IOSS", "2026-Q3", "EU_IOSS files monthly returns: ask for one month of 2026-Q3 at a time, 2026-07 to 2026-09"),
+], ids=["voec-month", "oss-month", "ioss-quarter"])
+def test_a_scheme_refuses_the_other_kind_of_period(scheme, period, message):
+    with pytest.raises(ReportError, match=re.escape(message)):
+        build_report(aggregate_frame(make_lines(sale("A", 100, 19))), period, RATES, schemes=[scheme])
 
 
 def test_only_the_asked_period_is_reported():

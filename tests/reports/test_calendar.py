@@ -5,6 +5,7 @@ they need, and whether their folder was written."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 import pytest
@@ -49,8 +50,9 @@ def november_ledger(engine, tmp_path_factory):
             "lines": [{"sku": "A", "quantity": 1, "unit_price": "20.00", "category": "general"}]}
     decision = engine.quote(body)
     assert decision.scheme == "EU_IOSS"
-    fee = METHODS["visa"].fee(decision.gross_total, "EUR")
-    body["payment"] = {"method": "visa", "amount": str(decision.gross_total + fee), "currency": "EUR",
+    # What the buyer pays: the landed total (goods, VAT, the EU duty on the import) plus the fee.
+    fee = METHODS["visa"].fee(decision.landed_total, "EUR")
+    body["payment"] = {"method": "visa", "amount": str(decision.landed_total + fee), "currency": "EUR",
                        "accepted_at": body["placed_at"]}
     with Ledger(f"sqlite:///{db}", engine=engine) as ledger:
         assert [r.status for r in ledger.commit([json.dumps(body)])] == ["recorded"]
@@ -65,13 +67,19 @@ def test_the_calendar_from_december_2026(november_ledger, tmp_path, monkeypatch)
     result = runner.invoke(app, ["calendar", "--from", "2026-12-01", "--months", "3", "--json",
                                  "--db", str(november_ledger), "--out", str(tmp_path / "reports")])
     assert result.exit_code == 0, result.output
-    rows = json.loads(result.output)
+    every = json.loads(result.output)
+    rows = [r for r in every if r["scheme"].startswith("EU_")]
     assert [(r["scheme"], r["period"], r["due"]) for r in rows] == [
         ("EU_IOSS", "2026-11", "2026-12-31"),
         ("EU_IOSS", "2026-12", "2027-01-31"),
         ("EU_OSS", "2026-Q4", "2027-01-31"),
         ("EU_IOSS", "2027-01", "2027-02-28"),
     ]
+    others = {(r["scheme"], r["period"]): r["due"] for r in every if not r["scheme"].startswith("EU_")}
+    assert others[("NO_VOEC", "2026-Q4")] == "2027-01-20"  # the 20th of the month after (VOEC)
+    assert others[("UK_MARKETPLACE", "2026-Q4")] == "2027-02-07"  # one month and seven days
+    assert not any(s == "JP_LVG" for s, _ in others)  # Japan's regime starts 2028-04-01
+    assert [r["due"] for r in every] == sorted(r["due"] for r in every)
     november = rows[0]
     assert (november["orders"], november["activity"], november["written"]) == (1, True, True)
     assert (rows[2]["orders"], rows[2]["activity"], rows[2]["written"]) == (0, False, False)
@@ -84,7 +92,7 @@ def test_a_rate_already_published_is_named(tmp_path, monkeypatch):
     result = runner.invoke(app, ["calendar", "--from", "2026-10-01", "--months", "1", "--json",
                                  "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    rows = {(r["scheme"], r["period"]): r for r in json.loads(result.output)}
+    rows = {(r["scheme"], r["period"]): r for r in json.loads(result.output) if r["scheme"].startswith("EU_")}
     assert sorted(rows) == [("EU_IOSS", "2026-09"), ("EU_OSS", "2026-Q3")]
     assert rows[("EU_OSS", "2026-Q3")]["rate_day"] == "2026-09-30"
     assert rows[("EU_IOSS", "2026-09")]["orders"] is None  # no --db: the ledger was not read
@@ -94,8 +102,8 @@ def test_the_table_and_a_bad_date(tmp_path, monkeypatch):
     monkeypatch.setenv("LEVY_DATA_DIR", str(tmp_path / "no-fx-store"))
     table = runner.invoke(app, ["calendar", "--from", "2026-12-01", "--out", str(tmp_path)])
     assert table.exit_code == 0, table.output
-    assert "2026-12-31 │ EU_IOSS │ 2026-11" in table.output
-    assert "2027-01-31 │ EU_OSS  │ 2026-Q4" in table.output
+    assert re.search(r"2026-12-31 │ EU_IOSS +│ 2026-11", table.output)
+    assert re.search(r"2027-01-31 │ EU_OSS +│ 2026-Q4", table.output)
     bad = runner.invoke(app, ["calendar", "--from", "2026-13-01"])
-    assert bad.exit_code == 2
+    assert bad.exit_code == 64  # a usage error (EX_USAGE), as every levy command
     assert "'2026-13-01' is not a date written YYYY-MM-DD" in " ".join(bad.output.split())

@@ -47,30 +47,38 @@ def test_the_export_is_partitioned_by_scheme_and_period(export):
     assert all(pq.ParquetFile(f).metadata.num_rows <= 40_000 for f in files)
 
 
-def _written(report, out):
-    write_report(report, out)
-    return {p.name: p.read_bytes() for p in sorted(out.glob("*.csv"))}
+def _written(reports, out):
+    for report in reports:
+        write_report(report, out)
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.glob("*/*/*.csv"))}
 
 
 def test_pandas_parquet_and_dask_write_identical_files(export, client, ecb, tmp_path):
+    """The month (the monthly IOSS) and its quarter (the quarterly schemes) on each engine."""
     root, frame = export
     seen = []
+    sources = {
+        "memory": lambda: FrameLines(frame),
+        "parquet": lambda: ParquetLines(root, batch_rows=30_000),
+        "dask": lambda: DaskLines(root, client=client),
+    }
     reports = {
-        "memory": make_report(FrameLines(frame), GOLDEN_PERIOD, fx=ecb)[0],
-        "parquet": make_report(ParquetLines(root, batch_rows=30_000), GOLDEN_PERIOD, fx=ecb,
-                               progress=lambda done, total: seen.append((done, total)))[0],
-        "dask": make_report(DaskLines(root, client=client), GOLDEN_PERIOD, fx=ecb)[0],
+        name: [make_report(source(), period, fx=ecb,
+                           progress=(lambda done, total: seen.append((done, total)))
+                           if name == "parquet" and period == GOLDEN_PERIOD else None)[0]
+               for period in (GOLDEN_PERIOD, "2026-Q3")]
+        for name, source in sources.items()
     }
     files = {name: _written(report, tmp_path / name) for name, report in reports.items()}
-    assert len(files["memory"]) == 3 * len(reports["memory"].schemes) == 24
+    assert len(files["memory"]) == 3 * sum(len(r.schemes) for r in reports["memory"]) == 24
     assert files["parquet"] == files["memory"]
     assert files["dask"] == files["memory"]
     month = int((frame["period"] == GOLDEN_PERIOD).sum())
     assert seen[-1] == (month, month) and len(seen) > 1
     for name in ("parquet", "dask"):
         for table in ("by-country", "by-currency"):
-            stem = f"EU_IOSS-{GOLDEN_PERIOD}-{table}.parquet"
-            assert pq.read_table(tmp_path / name / stem).equals(pq.read_table(tmp_path / "memory" / stem))
+            path = f"EU_IOSS/{GOLDEN_PERIOD}/{table}.parquet"
+            assert pq.read_table(tmp_path / name / path).equals(pq.read_table(tmp_path / "memory" / path))
 
 
 def test_dask_explains_an_order_like_pandas(export, client):

@@ -36,7 +36,8 @@ FX_FIXTURES = Path(__file__).parents[1] / "fixtures" / "fx"
 EXPECTED_FILES = sorted(EXPECTED.glob("*.csv"))
 MONTHLY_FILES = sorted(EXPECTED.glob(f"*-{PERIOD}-*.csv"))
 SCHEMES = sorted({p.name.split(f"-{PERIOD}-")[0] for p in MONTHLY_FILES})
-"""The monthly schemes of the golden month (the quarterly EU_OSS files 2026-Q3)."""
+"""The monthly schemes of the golden month (EU_IOSS); the others file the quarter 2026-Q3."""
+QUARTERLY = sorted({p.name.split(f"-{QUARTER}-")[0] for p in EXPECTED.glob(f"*-{QUARTER}-*.csv")})
 TABLES = ("by-country", "corrections", "by-currency")
 
 
@@ -116,14 +117,14 @@ def test_the_report_writes_exactly_the_files_of_the_issue(golden_report):
              "MY_LVG": "sales-tax"}
     expected = sorted(
         f"{s}/{period}/{name}"
-        for s, period in [*((s, PERIOD) for s in SCHEMES), ("EU_OSS", QUARTER)]
+        for s, period in [*((s, PERIOD) for s in SCHEMES), *((s, QUARTER) for s in QUARTERLY)]
         for name in (
             *(f"{t}.{ext}" for t in TABLES for ext in ("csv", "parquet")),
             f"{s}-{period}.xlsx", "README.md", f"{taxes.get(s, 'vat')}-by-country.png",
         )
     )
     assert names == expected
-    assert len(SCHEMES) == 7 and len(EXPECTED_FILES) == 24
+    assert len(SCHEMES) == 1 and len(QUARTERLY) == 7 and len(EXPECTED_FILES) == 24
 
 
 @pytest.mark.parametrize("expected", EXPECTED_FILES, ids=[p.stem for p in EXPECTED_FILES])
@@ -142,20 +143,15 @@ def _row(out: Path, name: str, **match) -> dict:
 @pytest.mark.parametrize(
     "name, match, expected",
     [
-        # GL-2026-0806 (MYR, paid 2026-08-24) refunded in full on 2026-09-05: the goods' 165.00
-        # and their 16.50 sales tax come back; the 15.00 of transport was never in the LVG base
-        # (P.U.(A) 403/2023), so the correction leaves it out too.
+        # GL-2026-0806 (MYR, paid 2026-08-24) refunded in full on 2026-09-05, inside the same
+        # quarter: its goods' 165.00 / 16.50 net to nothing (the 15.00 of transport was never in
+        # the LVG base, P.U.(A) 403/2023), and it still counts as paid. GL-2026-0917: 2 x 89.00 at
+        # 10 % = 178.00 / 17.80, transport 12.00 outside the base; a 50.00 refund in the quarter
+        # takes 42.83 / 4.28 from the goods (the rest was transport).
         (
-            "MY_LVG-2026-09-corrections",
-            {"original_period": "2026-08"},
-            {"taxable_amount_myr": "-165.00", "vat_amount_myr": "-16.50"},
-        ),
-        # GL-2026-0917: 2 x 89.00 at 10 % = 178.00 / 17.80, transport 12.00 outside the base; a
-        # 50.00 refund in the month takes 42.83 / 4.28 from the goods (the rest was transport).
-        (
-            "MY_LVG-2026-09-by-country",
+            "MY_LVG-2026-Q3-by-country",
             {"rate_percent": "10"},
-            {"taxable_amount_myr": "135.17", "vat_amount_myr": "13.52", "orders": "1"},
+            {"taxable_amount_myr": "135.17", "vat_amount_myr": "13.52", "orders": "2"},
         ),
         # Irish books are zero-rated supplies and reported at 0 %: GL-2026-0906 (USD 26.00 book +
         # 4.00 shipping following it) and GL-2026-0905's shipping share of its refunded book.
@@ -166,19 +162,16 @@ def _row(out: Path, name: str, **match) -> dict:
         ),
         # Norway's books at 0 % with their share of shipping (79.00 x 199/748 = 21.02).
         (
-            "NO_VOEC-2026-09-by-country",
+            "NO_VOEC-2026-Q3-by-country",
             {"rate_percent": "0"},
             {"taxable_amount_nok": "220.02", "vat_amount_nok": "0.00", "orders": "1"},
         ),
-        # A zero-rated book refunded a month later is a correction at 0 %, at August's rate.
+        # A zero-rated book of August refunded in September nets inside the quarter: no
+        # correction, and its order still counts as paid at 0 %.
         (
-            "UK_MARKETPLACE-2026-09-corrections",
+            "UK_MARKETPLACE-2026-Q3-by-country",
             {"rate_percent": "0"},
-            {
-                "original_period": "2026-08",
-                "taxable_amount_gbp": "-15.00",
-                "vat_amount_gbp": "0.00",
-            },
+            {"vat_amount_gbp": "0.00", "orders": "2"},
         ),
         # Two partial refunds (20.00 + 5.00 USD gross at 19 %) of an August order, converted at
         # 2026-08-31's 1.1596: 21.01 / 1.1596 = 18.12, 3.99 / 1.1596 = 3.44.
@@ -206,11 +199,10 @@ def _row(out: Path, name: str, **match) -> dict:
         ),
     ],
     ids=[
-        "MY-transport-out-of-base-refund",
-        "MY-transport-out-of-base-sale",
+        "MY-refund-in-the-quarter-transport-out-of-base",
         "IE-zero-rated",
         "NO-zero-rated-shipping-share",
-        "GB-zero-rated-correction",
+        "GB-zero-rated-refund-in-the-quarter",
         "two-partial-refunds",
         "paid-on-local-date",
         "cancelled-in-the-month",
@@ -294,7 +286,7 @@ def golden_export(golden_db, tmp_path_factory) -> Path:
 
 def test_the_export_holds_the_lines_and_the_ledger_totals(golden_export):
     assert sorted(p.name for p in golden_export.glob("scheme=*")) == [
-        f"scheme={s}" for s in sorted([*SCHEMES, "EU_OSS"])
+        f"scheme={s}" for s in sorted([*SCHEMES, *QUARTERLY])
     ]
     snapshot = golden_export / "_ledger" / f"period={PERIOD}"
     assert sorted(p.name for p in snapshot.iterdir()) == [
@@ -374,7 +366,11 @@ def test_a_tampered_ledger_stops_the_command_naming_the_order(
     db = copy_db(sqlite_golden, tmp_path / "tampered.db")
     _tamper(db, statement)
     out = tmp_path / "out"
-    result = runner.invoke(app, [command, "--period", PERIOD, "--db", str(db), "--out", str(out)])
+    # GL-2026-0803 (UK) and GL-2026-0915 (CH) are in quarterly schemes: their return is 2026-Q3;
+    # an export is always of one month.
+    quarterly = order in ("GL-2026-0803", "GL-2026-0915")
+    period = QUARTER if command == "report" and quarterly else PERIOD
+    result = runner.invoke(app, [command, "--period", period, "--db", str(db), "--out", str(out)])
     assert result.exit_code == 3, result.output
     text = " ".join(result.output.split())
     assert f"order {order}" in text and shown in text and "no file was written" in text
@@ -482,9 +478,10 @@ def test_october_stops_until_the_ecb_rate_of_november_2_is_imported(
 
 
 def test_a_nil_return_for_a_scheme_without_collections(sqlite_golden, tmp_path):
-    result = report("--db", str(sqlite_golden), "--scheme", "SG_GST_LVG", "--out", str(tmp_path))
+    result = runner.invoke(app, ["report", "--period", QUARTER, "--db", str(sqlite_golden), "--scheme", "SG_GST_LVG",
+                                 "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    by_country = flat(tmp_path, f"SG_GST_LVG-{PERIOD}-by-country").read_text()
+    by_country = flat(tmp_path, f"SG_GST_LVG-{QUARTER}-by-country").read_text()
     assert (
         by_country
         == "scheme,period,tax_country,rate_percent,taxable_amount_sgd,vat_amount_sgd,orders\n"

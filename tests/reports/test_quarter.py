@@ -164,4 +164,5 @@ def test_the_workbook_total_is_the_returns_total(quarter):
                if r[0].value}
     assert Decimal(str(summary["VAT due"])).quantize(CENT) == due
     assert f"**VAT due: {due:,.2f} EUR.**" in (folder / "README.md").read_text(encoding="utf-8")
-    assert "Due: 2026-10-31 (VAT Directive Art. 369f)." in (folder / "README.md").read_text(encoding="utf-8")
+    assert "Due: 2026-10-31 (the last day of the month after the period; VAT Directive Art. 369f" in (
+        folder / "README.md").read_text(encoding="utf-8")

@@ -19,13 +19,15 @@ def test_the_golden_month_reconciles_with_the_ledger(golden_lines, ledger, ecb):
     report, checked = make_report(FrameLines(golden_lines), GOLDEN_PERIOD, fx=ecb, ledger=ledger)
     assert checked is not None and checked.groups > 0
     # The totals checked equal the plain sums of the month's lines, per scheme and currency.
-    month = golden_lines[golden_lines["period"] == GOLDEN_PERIOD]
+    month = golden_lines[(golden_lines["period"] == GOLDEN_PERIOD) & golden_lines["scheme"].isin(report.schemes)]
+    assert list(report.schemes) == ["EU_IOSS"]  # the monthly scheme; the others file 2026-Q3
     expected = month.groupby(["scheme", "currency"])[["net_minor", "vat_minor"]].sum()
     assert checked.totals == {k: (int(r.net_minor), int(r.vat_minor)) for k, r in expected.iterrows()}
 
 
 def _tamper(lines: pd.DataFrame, how: str) -> tuple[pd.DataFrame, set[str]]:
-    month = lines[(lines["period"] == GOLDEN_PERIOD) & (lines["kind"] == "sale")]
+    # EU_IOSS: the scheme the monthly report holds (the others file quarters)
+    month = lines[(lines["period"] == GOLDEN_PERIOD) & (lines["kind"] == "sale") & (lines["scheme"] == "EU_IOSS")]
     first = month.index[0]
     order = lines.loc[first, "order_id"]
     if how == "dropped line":
@@ -37,7 +39,8 @@ def _tamper(lines: pd.DataFrame, how: str) -> tuple[pd.DataFrame, set[str]]:
     if how == "duplicated sale":
         return pd.concat([lines, lines.loc[[first]]], ignore_index=True), {order}
     if how == "refund lost":
-        refund = lines[(lines["period"] == GOLDEN_PERIOD) & (lines["kind"] == "refund")].index[0]
+        refund = lines[(lines["period"] == GOLDEN_PERIOD) & (lines["kind"] == "refund")
+                       & (lines["scheme"] == "EU_IOSS")].index[0]
         return lines.drop(index=refund), {lines.loc[refund, "order_id"]}
     raise AssertionError(how)
 

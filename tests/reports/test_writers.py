@@ -19,15 +19,26 @@ from levy.reports.writers import COLUMNS
 TABLES = ("by-country", "corrections", "by-currency")
 
 
+QUARTER = "2026-Q3"
+
+
 @pytest.fixture(scope="module")
 def files(golden_lines, ecb, tmp_path_factory):
-    report, _ = make_report(FrameLines(golden_lines), GOLDEN_PERIOD, fx=ecb)
+    """September 2026 (the monthly EU_IOSS) and 2026-Q3 (the quarterly schemes)."""
+    month, _ = make_report(FrameLines(golden_lines), GOLDEN_PERIOD, fx=ecb)
+    quarter, _ = make_report(FrameLines(golden_lines), QUARTER, fx=ecb)
     out = tmp_path_factory.mktemp("files")
-    return report, out, write_report(report, out)
+    paths = write_report(month, out) + write_report(quarter, out)
+    month.schemes.update(quarter.schemes)
+    return month, out, paths
 
 
-def folder(out, scheme, period=GOLDEN_PERIOD):
-    return out / scheme / period
+def period_of(scheme):
+    return GOLDEN_PERIOD if scheme == "EU_IOSS" else QUARTER
+
+
+def folder(out, scheme, period=None):
+    return out / scheme / (period or period_of(scheme))
 
 
 def test_each_return_gets_its_own_folder(files):
@@ -37,7 +48,7 @@ def test_each_return_gets_its_own_folder(files):
         for table in TABLES:
             assert where / f"{table}.csv" in paths
             assert where / f"{table}.parquet" in paths
-        assert where / f"{scheme}-{GOLDEN_PERIOD}.xlsx" in paths
+        assert where / f"{scheme}-{period_of(scheme)}.xlsx" in paths
         assert where / "README.md" in paths
     assert folder(out, "NO_VOEC") / "mva-by-country.png" in paths
     assert folder(out, "UK_MARKETPLACE") / "vat-by-country.png" in paths
@@ -50,7 +61,7 @@ def test_readme_says_the_total_the_due_date_and_every_column(files):
     text = (folder(out, "EU_IOSS") / "README.md").read_text(encoding="utf-8")
     due = report.schemes["EU_IOSS"].totals()["vat_due"]
     assert f"**VAT due: {due:,.2f} EUR.**" in text
-    assert "Due: 2026-10-31 (VAT Directive Art. 369s)." in text
+    assert "Due: 2026-10-31 (the last day of the month after the period; VAT Directive Art. 369s" in text
     for column in COLUMNS:
         assert f"| `{column}` |" in text
 
@@ -142,9 +153,9 @@ def test_a_gst_return_says_gst_and_its_period(tmp_path):
     rates = TableRates({("AUD", "2026-09-30"): "1.7000"})
     lines = make_lines(("AU_GST_LVG", "2026-09", "2026-09", "sale", "AU", "10", "AUD", "A1", 10000, 1000),
                        ("AU_GST_LVG", "2026-09", "2026-09", "sale", "AU", "10", "AUD", "A2", 5050, 505))
-    report, _ = make_report(FrameLines(lines), "2026-09", fx=rates)
+    report, _ = make_report(FrameLines(lines), QUARTER, fx=rates)
     write_report(report, tmp_path)
-    book = load_workbook(tmp_path / "AU_GST_LVG" / "2026-09" / "AU_GST_LVG-2026-09.xlsx")
+    book = load_workbook(tmp_path / "AU_GST_LVG" / QUARTER / f"AU_GST_LVG-{QUARTER}.xlsx")
     header, rows, total = _sheet_rows(book["By country"])
     assert "GST (AUD)" in header and rows[0][header.index("Country")].value == "Australia"
     assert total[header.index("GST (AUD)")].value == 15.05
@@ -153,10 +164,10 @@ def test_a_gst_return_says_gst_and_its_period(tmp_path):
 
 def test_a_chart_with_two_countries_names_the_tax_and_period(files):
     _, out, _ = files
-    book = load_workbook(folder(out, "NO_VOEC") / f"NO_VOEC-{GOLDEN_PERIOD}.xlsx")
+    book = load_workbook(folder(out, "NO_VOEC") / f"NO_VOEC-{QUARTER}.xlsx")
     charts = book["By country"]._charts
     assert len(charts) == 1
-    assert _title_text(charts[0]) == f"MVA by country of consumption, NO_VOEC {GOLDEN_PERIOD}"
+    assert _title_text(charts[0]) == f"MVA by country of consumption, NO_VOEC {QUARTER}"
 
 
 def test_chart_is_a_png_with_one_bar_per_country(files):

@@ -118,10 +118,12 @@ class ParquetSource:
         # pandas and pyarrow: loaded with the first report, not at the service's start
         from levy.reports.aggregate import ParquetLines
         from levy.reports.export import SnapshotMissing, SnapshotTotals
+        from levy.reports.schema import months_of
 
         totals = SnapshotTotals(self.path)
         try:
-            totals.manifest(period)  # refuse an export without the month's totals before reading it
+            for month in months_of(period):  # a quarter: each of its months
+                totals.manifest(month)  # refuse an export without the month's totals before reading it
         except SnapshotMissing:
             # A month that was never exported is not a month without collections: no nil return.
             raise SourceUnavailable(
@@ -365,13 +367,13 @@ def check_period(period: str) -> None:
     """
     from levy.reports.schema import (  # pyarrow: loaded with the first report
         ReportError,
-        parse_period,
-        period_end,
+        check_return_period,
+        last_day,
     )
 
-    parse_period(period)
+    check_return_period(period)  # a month (YYYY-MM) or a quarter (YYYY-Qn)
     try:
-        period_end(period)
+        last_day(period)
     except ValueError as exc:  # "0000-01" fits the pattern, but no calendar has year 0
         raise ReportError(f"period {period!r} is not a month written YYYY-MM ({exc})") from None
 

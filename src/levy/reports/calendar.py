@@ -14,6 +14,8 @@ from datetime import date
 from pathlib import Path
 
 from levy.errors import LevyError
+from levy.ratebook import Ratebook
+from levy.regimes import regime_of
 from levy.reports.periods import due_date, filing_facts, known_schemes, periods_between
 from levy.reports.schema import last_day, months_of
 from levy.reports.writers import BY_COUNTRY, return_dir
@@ -63,24 +65,28 @@ def add_months(day: date, months: int) -> date:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def due_between(first: date, last: date, schemes: list[str] | None = None) -> list[tuple[str, str, date]]:
+def in_force(scheme: str, period: str, book: Ratebook) -> bool:
+    """Whether the scheme's regime covers any day of the period (``rates/regime_countries.csv``,
+    half-open ``[valid_from, valid_to)``): a return is due only for periods it was in force."""
+    start, end = date.fromisoformat(f"{months_of(period)[0]}-01"), last_day(period)
+    regime = regime_of(scheme)
+    return any(r.regime == regime and r.valid_from <= end and (r.valid_to is None or r.valid_to > start)
+               for r in book.coverage)
+
+
+def due_between(first: date, last: date, schemes: list[str] | None = None,
+                book: Ratebook | None = None) -> list[tuple[str, str, date]]:
     """``(scheme, period, due)`` of every return due from ``first`` to ``last`` (both inside),
-    by due date, then scheme. Schemes whose due date rule is not known yet are left out."""
+    by due date, then scheme; only for periods the scheme's regime was in force."""
+    book = book or Ratebook()
     out = []
     for scheme in schemes or known_schemes():
-        if filing_facts(scheme).due_rule is None:
-            continue
         # A return falls due a few months after its period ends: look back far enough.
         for period in periods_between(scheme, add_months(first, -6), last):
             due = due_date(scheme, period)
-            if due is not None and first <= due <= last:
+            if first <= due <= last and in_force(scheme, period, book):
                 out.append((scheme, period, due))
     return sorted(out, key=lambda r: (r[2], r[0], r[1]))
-
-
-def unknown_due_rules() -> list[str]:
-    """Schemes the calendar cannot place yet (no due date rule in their filing facts)."""
-    return [s for s in known_schemes() if filing_facts(s).due_rule is None]
 
 
 def _rate_day(fx, period: str) -> date | None:
@@ -118,7 +124,7 @@ def calendar(first: date, last: date, *, fx, out: Path, queries=None,
             orders, activity = _activity(queries, scheme, period)
         folder = return_dir(out, scheme, period)
         rows.append(DueReturn(
-            scheme, period, due, facts.due_rule.law if facts.due_rule else "", facts.currency,
+            scheme, period, due, facts.law, facts.currency,
             orders, activity, _rate_day(fx, period), last_day(period),
             (folder / f"{BY_COUNTRY}.csv").exists(), str(folder),
         ))

@@ -275,7 +275,7 @@ def calendar(
 
     # Deferred like the other commands here: these load pandas and SQLAlchemy, which
     # `levy --help` and `levy quote` must not.
-    from levy.reports.calendar import add_months, unknown_due_rules
+    from levy.reports.calendar import add_months
     from levy.reports.calendar import calendar as due_returns
 
     console, err = Console(), Console(stderr=True)
@@ -309,9 +309,6 @@ def calendar(
         written = f"[green]yes[/green] {r.folder}" if r.written else "no"
         table.add_row(r.due.isoformat(), r.scheme, r.period, r.currency, activity, rate, written)
     Console(width=max(console.width, 140)).print(table)
-    unknown = unknown_due_rules()
-    if unknown:
-        console.print(f"not placed (no due date rule yet): {', '.join(unknown)}", highlight=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

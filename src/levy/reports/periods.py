@@ -1,9 +1,8 @@
 """Return periods: what each scheme files, when, and a quarter read as its three months.
 
 :func:`filing_facts` is the one place the reports ask a scheme how it files (period, filing
-currency, due date, where its conversion rate comes from). Until the regime registry carries
-these facts it reads the provisional table :data:`PROVISIONAL_FACTS`; switching to the registry
-is a change to that one function.
+currency, due date, where its conversion rate comes from): the regime registry
+(``levy.regimes.filing``), where each regime module declares its ``FILINGS``.
 
 A quarterly return is made of the lines of its three months. :class:`ReturnLines` and
 :class:`ReturnTotals` wrap a monthly lines source and a monthly ledger side so that the rest of
@@ -23,15 +22,13 @@ References:
 
 from __future__ import annotations
 
-from calendar import monthrange
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
 import pandas as pd
 
-from levy.codes import Scheme
+from levy.regimes import FilingFacts, filing, filings
 from levy.reports.aggregate import Progress
 from levy.reports.schema import (
     AMOUNT_COLUMNS,
@@ -48,60 +45,12 @@ from levy.reports.schema import (
 PeriodKind = Literal["month", "quarter"]
 
 
-@dataclass(frozen=True, slots=True)
-class DueRule:
-    """A return is due on ``day`` (``None``: the last day) of the ``months_after``-th month
-    after its period's last month."""
-
-    months_after: int
-    day: int | None = None
-    law: str = ""
-
-    def due(self, period_last_day: date) -> date:
-        month_index = period_last_day.year * 12 + period_last_day.month - 1 + self.months_after
-        year, month = divmod(month_index, 12)
-        last = monthrange(year, month + 1)[1]
-        return date(year, month + 1, last if self.day is None else min(self.day, last))
-
-
-@dataclass(frozen=True, slots=True)
-class FilingFacts:
-    """How one scheme files: its period, currency, due date rule and conversion rate."""
-
-    scheme: str
-    period: PeriodKind
-    currency: str
-    due_rule: DueRule | None
-    """``None``: not known yet (the calendar leaves the scheme out and says so)."""
-    tax: str = "VAT"
-    """The tax's name in the return's language of record (VAT, GST, MVA...)."""
-    fx_source: str = "ECB reference rate of the period's last day, or of the next publication"
-
-
-END_OF_NEXT_MONTH_IOSS = DueRule(1, None, "VAT Directive Art. 369s")
-END_OF_NEXT_MONTH_OSS = DueRule(1, None, "VAT Directive Art. 369f")
-
-PROVISIONAL_FACTS: dict[str, tuple[PeriodKind, DueRule | None]] = {
-    Scheme.EU_IOSS: ("month", END_OF_NEXT_MONTH_IOSS),
-    Scheme.EU_OSS: ("quarter", END_OF_NEXT_MONTH_OSS),
-    # Not yet verified against each regime's own law: kept monthly (as levy reported them
-    # before quarters existed) with no due date, until the regime registry states them.
-    Scheme.UK_MARKETPLACE: ("month", None),
-    Scheme.NO_VOEC: ("month", None),
-    Scheme.CH_PLATFORM: ("month", None),
-    Scheme.AU_GST_LVG: ("month", None),
-    Scheme.NZ_GST_LVG: ("month", None),
-    Scheme.SG_GST_LVG: ("month", None),
-    Scheme.MY_LVG: ("month", None),
-}
-"""Provisional filing facts per scheme: (period, due date rule). The EU rows are from the
-Directive (module references); the others wait for the regime registry."""
-
-
 TAX_NAMES: dict[str, str] = {
-    Scheme.NO_VOEC: "MVA",  # merverdiavgift (Norwegian VAT Act, merverdiavgiftsloven)
-    Scheme.AU_GST_LVG: "GST", Scheme.NZ_GST_LVG: "GST", Scheme.SG_GST_LVG: "GST",
-    Scheme.MY_LVG: "sales tax",  # Malaysia's Sales Tax Act 2018 (low value goods)
+    "NO_VOEC": "MVA",  # merverdiavgift (merverdiavgiftsloven)
+    "AU_GST_LVG": "GST", "NZ_GST_LVG": "GST", "SG_GST_LVG": "GST",
+    "MY_LVG": "sales tax",  # Sales Tax Act 2018 (low value goods)
+    "CL_LVG": "IVA",  # impuesto al valor agregado (Ley 21.713)
+    "JP_LVG": "consumption tax",
 }
 """The tax's name where it is not "VAT"."""
 
@@ -112,18 +61,18 @@ def tax_name(scheme: str) -> str:
 
 
 def filing_facts(scheme: str) -> FilingFacts:
-    """How ``scheme`` files its returns.
+    """How ``scheme`` files its returns: period, currency, due day, FX source and law, as its
+    regime module declares them (``levy.regimes.filing``).
 
     Raises:
         ReportError: an unknown scheme (names the known ones).
     """
-    currency = filing_currency(scheme)  # ReportError for an unknown scheme
-    kind, due = PROVISIONAL_FACTS.get(scheme, ("month", None))
-    return FilingFacts(scheme, kind, currency, due, tax_name(scheme))
+    filing_currency(scheme)  # ReportError naming the known schemes
+    return filing(scheme)
 
 
 def known_schemes() -> list[str]:
-    return sorted(PROVISIONAL_FACTS)
+    return sorted(str(s) for s in filings())
 
 
 def period_kind(period: str) -> PeriodKind:
@@ -149,24 +98,19 @@ def check_scheme_period(scheme: str, period: str) -> None:
         return
     months = months_of(period)
     if facts.period == "quarter":
-        ask = quarter_of(months[0])
-        raise ReportError(
-            f"{scheme} files quarterly returns ({facts.due_rule.law if facts.due_rule else 'its law'}): "
-            f"ask for --period {ask}, the quarter {period} falls in")
-    raise ReportError(
-        f"{scheme} files monthly returns"
-        f"{f' ({facts.due_rule.law})' if facts.due_rule else ''}: ask for one month of {period} at a "
-        f"time, {months[0]} to {months[-1]}")
+        raise ReportError(f"{scheme} files quarterly returns: ask for --period {quarter_of(months[0])}, the "
+                          f"quarter {period} falls in ({facts.law})")
+    raise ReportError(f"{scheme} files monthly returns: ask for one month of {period} at a time, "
+                      f"{months[0]} to {months[-1]} ({facts.law})")
 
 
-def due_date(scheme: str, period: str) -> date | None:
-    """When the return of ``scheme`` for ``period`` is due (``None``: not known yet).
+def due_date(scheme: str, period: str) -> date:
+    """When the return of ``scheme`` for ``period`` is due.
 
     >>> due_date("EU_IOSS", "2026-11"), due_date("EU_OSS", "2026-Q4")
     (datetime.date(2026, 12, 31), datetime.date(2027, 1, 31))
     """
-    rule = filing_facts(scheme).due_rule
-    return rule.due(last_day(period)) if rule else None
+    return filing_facts(scheme).due(last_day(period))
 
 
 def periods_between(scheme: str, first: date, last: date) -> list[str]:

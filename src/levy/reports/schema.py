@@ -144,7 +144,7 @@ def check_return_period(text: str) -> str:
     if PERIOD_PATTERN.fullmatch(text or ""):
         parse_period(text)
         return text
-    raise ReportError(f"period {text!r} is neither a month written YYYY-MM nor a quarter written YYYY-Qn")
+    raise ReportError(f"period {text!r} is not a month written YYYY-MM or a quarter written YYYY-Qn")
 
 
 def months_of(period: str) -> tuple[str, ...]:

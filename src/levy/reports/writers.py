@@ -21,7 +21,7 @@ import pandas as pd
 
 from levy.money import minor_units
 from levy.reports.build import BY_COUNTRY, BY_CURRENCY, CORRECTIONS, MonthlyReport, SchemeReport
-from levy.reports.periods import due_date, filing_facts
+from levy.reports.periods import due_date, filing_facts, tax_name
 from levy.reports.workbook import write_chart, write_xlsx
 
 AMOUNT_PREFIXES = ("taxable_amount", "vat_amount")
@@ -121,15 +121,14 @@ def write_csv(report: SchemeReport, out: Path) -> list[Path]:
 def readme(report: SchemeReport) -> str:
     """The folder's ``README.md``: the return in a few lines, then the files and their columns."""
     facts = filing_facts(report.scheme)
-    tax, cur = facts.tax, report.currency
+    tax, cur = tax_name(report.scheme), report.currency
     d = minor_units(cur)
     t = report.totals()
     due = due_date(report.scheme, report.period)
     lines = [
         f"# {report.scheme} {tax} return, {report.period}", "",
         f"- Filing currency: {cur}; converted at the {facts.fx_source}.",
-        f"- Due: {due.isoformat() if due else 'not known to levy yet (see the regime)'}"
-        + (f" ({facts.due_rule.law})" if facts.due_rule else "") + ".",
+        f"- Due: {due.isoformat()} ({facts.due_rule.text}; {facts.law}).",
         f"- Orders paid in the period: {t['orders']:,}.",
         f"- Taxable amount of the period: {t['taxable']:,.{d}f} {cur}; {tax}: {t['vat']:,.{d}f} {cur}.",
         f"- Corrections of earlier periods: taxable {t['corrections_taxable']:,.{d}f} {cur}; "
@@ -159,7 +158,7 @@ def write_return(report: SchemeReport, out: Path | str) -> list[Path]:
     paths += write_csv(report, folder)
     paths += write_parquet(report, folder)
     paths.append(write_xlsx(report, folder / f"{stem(report)}.xlsx"))
-    tax = filing_facts(report.scheme).tax.lower().replace(" ", "-")
+    tax = tax_name(report.scheme).lower().replace(" ", "-")
     paths.append(write_chart(report, folder / f"{tax}-by-country.png"))
     return paths
 

@@ -68,6 +68,7 @@ from levy.review.ledger import (  # noqa: F401
     PACKAGE_DIR,
     SAMPLE_MONTH,
     SAMPLE_ORDERS,
+    SAMPLE_STEPS,
     build_sample_ledger,
     sample_ledger,
     period_bounds,
@@ -99,4 +100,4 @@ from levy.review.run import (  # noqa: F401
     main,
 )
 
-__all__ = ['Breakage', 'CATEGORIES', 'FIGURES_KEY', 'NOTEBOOKS_DIR', 'PACKAGE_DIR', 'SAMPLE_MONTH', 'SAMPLE_ORDERS', 'Verdict', 'all_rows', 'area_label', 'area_name', 'break_copy', 'build_sample_ledger', 'change_timeline_chart', 'chart_style', 'check_parameters', 'drill_down', 'ending_series', 'execute_notebook', 'exemption_chart', 'exemption_shares', 'inject_parameters', 'key_figures', 'main', 'money', 'months_back', 'notebook_paths', 'parameter_cell_index', 'parameter_names', 'period_bounds', 'period_decisions', 'period_payments', 'period_refunds', 'rate_changes', 'rates_applied', 'rates_in_force', 'read_key_figures', 'reason_chart', 'regime_colors', 'render_html', 'sample_decisions', 'sample_ledger', 'stale_sources', 'standard_rate_chart', 'table_style', 'typical_breakages', 'validate_rates', 'vat_chart', 'vat_in_eur']
+__all__ = ['Breakage', 'CATEGORIES', 'FIGURES_KEY', 'NOTEBOOKS_DIR', 'PACKAGE_DIR', 'SAMPLE_MONTH', 'SAMPLE_ORDERS', 'SAMPLE_STEPS', 'Verdict', 'all_rows', 'area_label', 'area_name', 'break_copy', 'build_sample_ledger', 'change_timeline_chart', 'chart_style', 'check_parameters', 'drill_down', 'ending_series', 'execute_notebook', 'exemption_chart', 'exemption_shares', 'inject_parameters', 'key_figures', 'main', 'money', 'months_back', 'notebook_paths', 'parameter_cell_index', 'parameter_names', 'period_bounds', 'period_decisions', 'period_payments', 'period_refunds', 'rate_changes', 'rates_applied', 'rates_in_force', 'read_key_figures', 'reason_chart', 'regime_colors', 'render_html', 'sample_decisions', 'sample_ledger', 'stale_sources', 'standard_rate_chart', 'table_style', 'typical_breakages', 'validate_rates', 'vat_chart', 'vat_in_eur']
