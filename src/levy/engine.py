@@ -99,7 +99,7 @@ def _field_errors(exc: ValidationError) -> list[FieldError]:
     return fields
 
 
-def _order_id_of(raw: Any) -> str | None:
+def order_id_of(raw: Any) -> str | None:
     """The order's id for its error object, when one can be read safely (bounded JSON parser)."""
     if isinstance(raw, Order):
         return raw.order_id
@@ -172,7 +172,7 @@ def parse_order(raw: Order | Mapping | bytes | str) -> Order:
             else:
                 raise InvalidOrder([FieldError("(order)", "must be a JSON object")])
         except ValidationError as exc:
-            raise InvalidOrder(_field_errors(exc), _order_id_of(raw)) from None
+            raise InvalidOrder(_field_errors(exc), order_id_of(raw)) from None
     return order
 
 
@@ -199,6 +199,9 @@ class Engine:
         self._rate_facts: dict[int, RateFact] = {}
 
     # ---- public API
+
+    order_id_of = staticmethod(order_id_of)
+    """The order id of a raw order, when it can be read (for error objects); never raises."""
 
     def quote(self, raw: Order | Mapping | bytes | str) -> Decision:
         """Decide one order (a dict, JSON bytes/str or an ``Order``).
@@ -399,4 +402,4 @@ def _shipping(
     return amount, quantize_minor(exact, currency)
 
 
-__all__ = ["Engine", "json_text_problem", "parse_order"]
+__all__ = ["Engine", "json_text_problem", "order_id_of", "parse_order"]

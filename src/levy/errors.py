@@ -146,3 +146,22 @@ class FxDownloadError(LevyError):
             f"cannot download {url}: {reason}. Is this machine online? Without a connection, "
             "import an ECB file you have: `levy fx import eurofxref-hist.zip`"
         )
+
+
+INTERNAL_ERROR = "INTERNAL_ERROR"
+"""Error code of an order that failed for an unexpected reason (a bug): it gets this error object
+in its place and the batch goes on."""
+
+
+def internal_error_body(order_id: str | None, exc: BaseException) -> dict:
+    """The error object of an order that failed unexpectedly. Only the exception's type is shown:
+    its text may quote the order (buyer ids, VAT numbers), which no output or log may carry."""
+    return {
+        "order_id": order_id,
+        "error": {
+            "code": INTERNAL_ERROR,
+            "message": f"unexpected {type(exc).__name__} while processing this order; it was not "
+                       "decided (the other orders were)",
+            "fields": [],
+        },
+    }
