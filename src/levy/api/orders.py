@@ -161,6 +161,8 @@ def _status_of(body: dict[str, Any], status: str) -> int:
         return 200
     if status == "invalid":
         return 422
+    if status == "failed":  # an unexpected failure (INTERNAL_ERROR): nothing of the order was kept
+        return 500
     code = body.get("error", {}).get("code")
     if code == "UNKNOWN_ORDER":
         return 404
@@ -296,7 +298,7 @@ def _register_secrets(body: bytes) -> None:
         buyer = json.loads(body).get("buyer") or {}
         exemption = buyer.get("exemption") or {}
         sensitive((buyer.get("vat_number"), exemption.get("certificate_id")))
-    except (ValueError, AttributeError, TypeError):
+    except (ValueError, AttributeError, TypeError, RecursionError):
         pass
 
 

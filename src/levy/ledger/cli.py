@@ -109,7 +109,7 @@ def commit(
         ledger.close()
     summary = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
     err_console.print(f"levy commit: {sum(statuses.values())} orders: {summary or 'none'}")
-    if statuses["refused"] or statuses["invalid"]:
+    if statuses["refused"] or statuses["invalid"] or statuses["failed"]:
         raise typer.Exit(EXIT_REFUSED)
 
 
