@@ -9,7 +9,9 @@ import sqlite3
 from typer.testing import CliRunner
 
 from levy import cli
-from levy.ledger import store
+from sqlalchemy import event
+
+from levy.ledger import commit, store
 
 
 def _batch(paid, n: int) -> str:
@@ -36,7 +38,7 @@ def test_disk_full_mid_commit(monkeypatch, tmp_path, paid):
 
     def tiny_disk(url=None):
         engine = make_engine(url)
-        store.event.listen(engine, "connect", lambda con, _r: con.execute(f"PRAGMA max_page_count = {pages + 8}"))
+        event.listen(engine, "connect", lambda con, _r: con.execute(f"PRAGMA max_page_count = {pages + 8}"))
         return engine
 
     monkeypatch.setattr(store, "make_engine", tiny_disk)
@@ -71,11 +73,11 @@ def test_database_locked(monkeypatch, tmp_path, paid):
 
     def impatient(url=None):  # the writer gives up after 50 ms instead of 120 s
         engine = make_engine(url)
-        store.event.listen(engine, "connect", lambda con, _r: con.execute("PRAGMA busy_timeout = 50"))
+        event.listen(engine, "connect", lambda con, _r: con.execute("PRAGMA busy_timeout = 50"))
         return engine
 
     monkeypatch.setattr(store, "make_engine", impatient)
-    monkeypatch.setattr(store, "_RETRIES", 1)
+    monkeypatch.setattr(commit, "RETRIES", 1)
     holder = sqlite3.connect(db, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
     try:
@@ -101,7 +103,7 @@ def test_read_only_database(monkeypatch, tmp_path, paid):
 
     def read_only(url=None):
         engine = make_engine(url)
-        store.event.listen(engine, "connect", lambda con, _r: con.execute("PRAGMA query_only = 1"))
+        event.listen(engine, "connect", lambda con, _r: con.execute("PRAGMA query_only = 1"))
         return engine
 
     monkeypatch.setattr(store, "make_engine", read_only)
