@@ -295,9 +295,12 @@ def _register_secrets(body: bytes) -> None:
     """The buyer's VAT number and voucher id, for the log filter (best effort: the ledger does
     the validating)."""
     try:
-        buyer = json.loads(body).get("buyer") or {}
+        order = json.loads(body)
+        buyer = order.get("buyer") or {}
         exemption = buyer.get("exemption") or {}
-        sensitive((buyer.get("vat_number"), exemption.get("certificate_id")))
+        ship_to = order.get("ship_to") or {}
+        sensitive((buyer.get("id"), buyer.get("vat_number"), exemption.get("certificate_id"),
+                   ship_to.get("postal_code")))
     except (ValueError, AttributeError, TypeError, RecursionError):
         pass
 
