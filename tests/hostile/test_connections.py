@@ -28,7 +28,8 @@ def _read_all(sock: socket.socket, timeout: float = 10) -> bytes:
 @pytest.fixture(scope="module")
 def live(engine, tmp_path_factory, monkeymodule):
     monkeymodule.setattr(connections, "READ_TIMEOUT", 1.0)
-    with serving(engine, tmp_path_factory.mktemp("conn"), **server_options()) as where:
+    with serving(engine, tmp_path_factory.mktemp("conn"), **server_options(),
+                 http=connections.GuardedHttpToolsProtocol) as where:
         yield where
 
 
@@ -100,3 +101,4 @@ def test_keep_alive_still_works_under_the_guard(live):
             answer = sock.recv(65536)
             assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
             time.sleep(0.3)
+
