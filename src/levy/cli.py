@@ -22,6 +22,8 @@ from typer.core import TyperGroup
 from rich.console import Console
 from rich.table import Table
 
+from pydantic_core import from_json
+
 from levy.chargebook import Chargebook, data_version
 from levy.cli_conventions import (
     CHECKOUT,
@@ -35,7 +37,7 @@ from levy.cli_conventions import (
 from levy.countries import country_name
 from levy.currencies import ISO_4217_PUBLISHED
 from levy.engine import Engine
-from levy.errors import InvalidOrder, LevyError
+from levy.errors import InvalidOrder, LevyError, internal_error_body
 from levy.fx import default_rates
 from levy.models import RATED_CATEGORIES, Decision, ErrorBody, Order
 from levy.progress import MIN_LINES, line_progress
@@ -131,13 +133,13 @@ def _split_orders(data: bytes) -> tuple[bool, list[bytes]]:
     if not lines:
         return False, []
     if len(lines) > 1:
-        try:
-            first = json.loads(lines[0])
+        try:  # pydantic-core's parser: bounded recursion, a ValueError on 1,000-deep nesting
+            first = from_json(lines[0])
         except ValueError:
             first = None
         if not isinstance(first, dict):
             try:  # a pretty-printed object, or JSON lines opening with a bad line?
-                whole = json.loads(data)
+                whole = from_json(data)
             except ValueError:
                 whole = None
             if isinstance(whole, dict):
@@ -158,15 +160,18 @@ def _quote_chunk(payloads: list[bytes], indent: int | None = None, engine=None) 
     engine = engine or _WORKER_ENGINE
     chunks: list[str] = []
     failed: list[int] = []
+    separators = None if indent else (",", ":")
     for position, payload in enumerate(payloads):
         try:
             decision = engine.quote(payload)
+            chunks.append(decision.model_dump_json(indent=indent))
         except InvalidOrder as exc:
             failed.append(position)
-            chunks.append(json.dumps(exc.body(), indent=indent, ensure_ascii=False,
-                                     separators=None if indent else (",", ":")))
-        else:
-            chunks.append(decision.model_dump_json(indent=indent))
+            chunks.append(json.dumps(exc.body(), indent=indent, ensure_ascii=False, separators=separators))
+        except Exception as exc:  # noqa: BLE001 - one order's bug must not stop the batch (issue 18)
+            failed.append(position)
+            body = internal_error_body(engine.order_id_of(payload), exc)
+            chunks.append(json.dumps(body, indent=indent, ensure_ascii=False, separators=separators))
     return "\n".join(chunks) + "\n", failed
 
 

@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Mapping
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import from_json
 
 from levy import duties, fees
 from levy.chargebook import Chargebook, data_version
@@ -36,6 +38,8 @@ from levy.errors import FieldError, InvalidOrder, LevyError, NoFxRateError, NoRa
 from levy.fx import EcbRates, default_rates
 from levy.landed import import_case
 from levy.models import (
+    MAX_JSON_DEPTH,
+    MAX_ORDER_BYTES,
     Decision,
     DecisionLine,
     Facts,
@@ -43,7 +47,7 @@ from levy.models import (
     RateFact,
     ShippingAmounts,
 )
-from levy.money import HUNDRED, ZERO, format_rate, quantize_minor, quantum
+from levy.money import HUNDRED, MONEY_CONTEXT, ZERO, format_rate, quantize_minor, quantum
 from levy.ratebook import Ratebook, RateRow
 from levy.regimes import discover
 
@@ -70,6 +74,7 @@ _MESSAGES = {
     "model_attributes_type": "must be a JSON object",
     "list_type": "must be a JSON array",
     "json_invalid": "is not valid JSON",
+    "string_unicode": "must be valid UTF-8 text (holds a lone surrogate)",
 }
 
 
@@ -95,16 +100,50 @@ def _field_errors(exc: ValidationError) -> list[FieldError]:
     return fields
 
 
-def _order_id_of(raw: Any) -> str | None:
+def order_id_of(raw: Any) -> str | None:
+    """The order's id for its error object, when one can be read safely (bounded JSON parser)."""
     if isinstance(raw, Order):
         return raw.order_id
     if isinstance(raw, (bytes, bytearray, str)):
         try:
-            raw = json.loads(raw)
+            raw = from_json(raw)
         except ValueError:
+            try:  # "\\ud800" escapes: the standard parser decodes them (text bounded by parse_order)
+                raw = json.loads(raw)
+            except (ValueError, RecursionError):
+                return None
+    if isinstance(raw, Mapping) and isinstance(order_id := raw.get("order_id"), str):
+        try:
+            order_id.encode("utf-8")  # a lone surrogate cannot be printed back
+        except UnicodeEncodeError:
             return None
-    if isinstance(raw, Mapping) and isinstance(raw.get("order_id"), str):
-        return raw["order_id"]
+        return order_id
+    return None
+
+
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKETS = re.compile(rb"[\[\]{}]")
+
+
+def _lone_surrogate(exc: ValidationError) -> bool:
+    errors = exc.errors(include_url=False)
+    return len(errors) == 1 and errors[0]["type"] == "json_invalid" and "hex escape" in errors[0]["msg"]
+
+
+def json_text_problem(data: bytes | bytearray | str) -> FieldError | None:
+    """Why a JSON text is refused before parsing: longer than ``MAX_ORDER_BYTES`` or nested deeper
+    than ``MAX_JSON_DEPTH`` (bounded work per order, whatever the parser's own limits)."""
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogatepass")
+    if len(data) > MAX_ORDER_BYTES:
+        return FieldError("(order)", f"is longer than {MAX_ORDER_BYTES} bytes of JSON")
+    if data.count(b"[") + data.count(b"{") <= MAX_JSON_DEPTH:
+        return None  # too few brackets to nest too deep: skip the scan
+    depth = 0
+    for bracket in _BRACKETS.findall(_JSON_STRING.sub(b"", data)):
+        depth += 1 if bracket in b"[{" else -1
+        if depth > MAX_JSON_DEPTH:
+            return FieldError("(order)", f"nests arrays and objects deeper than {MAX_JSON_DEPTH} levels")
     return None
 
 
@@ -119,13 +158,22 @@ def parse_order(raw: Order | Mapping | bytes | str) -> Order:
     else:
         try:
             if isinstance(raw, (bytes, bytearray, str)):
-                order = Order.model_validate_json(raw)
+                if problem := json_text_problem(raw):
+                    raise InvalidOrder([problem], None)
+                try:
+                    order = Order.model_validate_json(raw)
+                except ValidationError as exc:
+                    if not _lone_surrogate(exc):
+                        raise
+                    # The fast parser refuses a "\\ud800" escape without saying where; the standard
+                    # one decodes it (depth is bounded above), so the check names the field.
+                    order = Order.model_validate(json.loads(raw))
             elif isinstance(raw, Mapping):
                 order = Order.model_validate(raw)
             else:
                 raise InvalidOrder([FieldError("(order)", "must be a JSON object")])
         except ValidationError as exc:
-            raise InvalidOrder(_field_errors(exc), _order_id_of(raw)) from None
+            raise InvalidOrder(_field_errors(exc), order_id_of(raw)) from None
     return order
 
 
@@ -153,6 +201,9 @@ class Engine:
 
     # ---- public API
 
+    order_id_of = staticmethod(order_id_of)
+    """The order id of a raw order, when it can be read (for error objects); never raises."""
+
     def quote(self, raw: Order | Mapping | bytes | str) -> Decision:
         """Decide one order (a dict, JSON bytes/str or an ``Order``).
 
@@ -162,7 +213,8 @@ class Engine:
         """
         order = parse_order(raw)
         try:
-            return self._landed(order, self._decide(order))
+            with localcontext(MONEY_CONTEXT):
+                return self._landed(order, self._decide(order))
         except NoFxRateError as exc:
             raise InvalidOrder([FieldError("currency", str(exc))], order.order_id) from None
         except NoRateError as exc:
@@ -351,4 +403,4 @@ def _shipping(
     return amount, quantize_minor(exact, currency)
 
 
-__all__ = ["Engine", "parse_order"]
+__all__ = ["Engine", "json_text_problem", "order_id_of", "parse_order"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -148,3 +149,45 @@ class FxDownloadError(LevyError):
             f"cannot download {url}: {reason}. Is this machine online? Without a connection, "
             "import an ECB file you have: `levy fx import eurofxref-hist.zip`"
         )
+
+
+INTERNAL_ERROR = "INTERNAL_ERROR"
+"""Error code of an order that failed for an unexpected reason (a bug): it gets this error object
+in its place and the batch goes on."""
+
+
+def internal_error_body(order_id: str | None, exc: BaseException) -> dict:
+    """The error object of an order that failed unexpectedly. Only the exception's type is shown:
+    its text may quote the order (buyer ids, VAT numbers), which no output or log may carry."""
+    return {
+        "order_id": order_id,
+        "error": {
+            "code": INTERNAL_ERROR,
+            "message": f"unexpected {type(exc).__name__} while processing this order; it was not "
+                       "decided (the other orders were)",
+            "fields": [],
+        },
+    }
+
+
+def storage_cause(exc: BaseException) -> str | None:
+    """The plain cause of a failure to read or write a database or file, for a one-line message:
+    disk full, database locked, read-only; ``None`` when it is none of those.
+
+    >>> storage_cause(OSError(28, "No space left on device"))
+    'the disk is full'
+    """
+    orig = getattr(exc, "orig", None) or exc  # SQLAlchemy wraps the driver's exception
+    text = str(orig).lower()
+    code = getattr(orig, "errno", None)
+    if code == errno.ENOSPC or "disk is full" in text or "no space left" in text:
+        return "the disk is full"
+    if code == errno.EDQUOT or "quota" in text:
+        return "the disk quota is exhausted"
+    if "database is locked" in text or "database is busy" in text:
+        return "the database is locked by another process (waited for the busy timeout)"
+    if code in (errno.EROFS, errno.EACCES, errno.EPERM) or "readonly" in text or "read-only" in text:
+        return "the file or its directory is read-only"
+    if "unable to open database file" in text:
+        return "the database file cannot be opened (missing directory or no permission)"
+    return None

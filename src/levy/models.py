@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -24,6 +24,7 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StrictStr,
+    PlainSerializer,
     TypeAdapter,
     WithJsonSchema,
     model_validator,
@@ -33,11 +34,43 @@ from pydantic_core import PydanticCustomError
 from levy import currencies
 from levy.codes import Reason, Scheme
 from levy.countries import is_country
-from levy.money import is_exact_in, minor_units
+from levy.money import is_exact_in, minor_units, plain
 
-_DECIMAL_TEXT = re.compile(r"\d+(\.\d+)?")
+MAX_INTEGER_DIGITS = 15
+"""Money carries at most this many digits before the point (a trillion units of any currency:
+every total of 1,000 lines x 1,000,000 units stays exact inside ``money.MONEY_CONTEXT``)."""
+MAX_FRACTION_DIGITS = 15
+"""Digits after the point; beyond the currency's minor unit they must be zeros (checked below)."""
+# ASCII digits only: Python's ``\d`` and ``Decimal()`` also accept Arabic-Indic and other digits.
+_DECIMAL_TEXT = re.compile(rf"[0-9]{{1,{MAX_INTEGER_DIGITS}}}(\.[0-9]{{1,{MAX_FRACTION_DIGITS}}})?")
+_MONEY_PATTERN = rf"^[0-9]{{1,{MAX_INTEGER_DIGITS}}}(\.[0-9]{{1,{MAX_FRACTION_DIGITS}}})?$"
+_MONEY_MSG = "must be a decimal string >= 0"
+_ANY_DIGITS = re.compile(r"\d+(\.\d+)?")  # what ``Decimal()`` would read: for a precise message
+
+
+def _money_problem(value: Any) -> PydanticCustomError:
+    if isinstance(value, str) and _ANY_DIGITS.fullmatch(value):
+        if not value.isascii():
+            return PydanticCustomError("money_digits", "must be written in ASCII digits 0-9")
+        return PydanticCustomError(
+            "money_size",
+            f"must have at most {MAX_INTEGER_DIGITS} digits before the point and {MAX_FRACTION_DIGITS} after",
+        )
+    return PydanticCustomError("money", _MONEY_MSG)
+
+
 MAX_LINES = 1000
 """Orders above this many lines are refused (a consignment, not a catalogue)."""
+MAX_QUANTITY = 1_000_000
+"""Units of one line."""
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
+"""``placed_at`` and voucher dates lie in [EARLIEST_DATE, LATEST_DATE], both inclusive: refused
+before any date arithmetic (a year-9000 order once walked 7,000 years of ECB business days)."""
+MAX_ORDER_BYTES = 1 << 20
+"""One order's JSON text (one line of a batch, one request body): 1,000 lines fit in a third."""
+MAX_JSON_DEPTH = 16
+"""Nesting of arrays and objects in one order; the contract needs 4."""
 
 
 # --- field types -------------------------------------------------------------------------
@@ -47,7 +80,9 @@ def _parse_money(value: Any) -> Decimal:
     """Accept a decimal string (or a Decimal from Python callers); refuse JSON numbers."""
     if isinstance(value, Decimal):
         if not value.is_finite() or value < 0:
-            raise PydanticCustomError("money", "must be a decimal string >= 0")
+            raise PydanticCustomError("money", _MONEY_MSG)
+        if value.adjusted() >= MAX_INTEGER_DIGITS:
+            raise _money_problem(str(int(value)))
         return value
     if isinstance(value, (bool, int, float)):
         raise PydanticCustomError(
@@ -55,18 +90,23 @@ def _parse_money(value: Any) -> Decimal:
             "must be a decimal string such as \"12.50\", not a JSON number (floats lose cents)",
         )
     if not isinstance(value, str) or not _DECIMAL_TEXT.fullmatch(value):
-        raise PydanticCustomError("money", "must be a decimal string >= 0")
+        raise _money_problem(value)
     try:
         return Decimal(value)
     except InvalidOperation:  # pragma: no cover - the regex admits only valid decimals
-        raise PydanticCustomError("money", "must be a decimal string >= 0") from None
+        raise PydanticCustomError("money", _MONEY_MSG) from None
 
 
 Money = Annotated[
     Decimal,
     BeforeValidator(_parse_money),
     # What integrators send: a JSON string, never a number (the validator refuses numbers).
-    WithJsonSchema({"type": "string", "pattern": r"^\d+(\.\d+)?$", "examples": ["12.50"]}, mode="validation"),
+    WithJsonSchema({
+        "type": "string", "pattern": _MONEY_PATTERN, "maxLength": MAX_INTEGER_DIGITS + 1 + MAX_FRACTION_DIGITS,
+        "examples": ["12.50"],
+        "description": "decimal string in ASCII digits; decimals beyond the currency's ISO 4217 minor unit "
+                       "must be zeros",
+    }, mode="validation"),
 ]
 
 
@@ -96,7 +136,8 @@ def _order_id(value: str) -> str:
     return value
 
 
-_ISO_DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_ONE_DAY = timedelta(days=1)
 
 
 def _iso_datetime_text(value: Any) -> Any:
@@ -117,8 +158,51 @@ def _iso_date_text(value: Any) -> Any:
     raise PydanticCustomError("date_text", "must be an ISO date YYYY-MM-DD")
 
 
-IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_datetime_text)]
-IsoDate = Annotated[date, BeforeValidator(_iso_date_text)]
+_DATE_RANGE_MSG = f"must lie between {EARLIEST_DATE} and {LATEST_DATE}"
+_DATE_RANGE_SCHEMA = {
+    "formatMinimum": EARLIEST_DATE.isoformat(), "formatMaximum": LATEST_DATE.isoformat(),
+    "description": f"between {EARLIEST_DATE} and {LATEST_DATE} inclusive",
+}
+
+
+def _datetime_in_range(value: datetime) -> datetime:
+    """The calendar date in the offset carried, and in UTC (what the ledger stores), both inside."""
+    try:
+        utc_day = (value - value.utcoffset()).date()  # type: ignore[operator]
+    except OverflowError:
+        raise PydanticCustomError("date_range", _DATE_RANGE_MSG) from None
+    if not (EARLIEST_DATE <= value.date() <= LATEST_DATE and EARLIEST_DATE - _ONE_DAY <= utc_day <= LATEST_DATE + _ONE_DAY):
+        raise PydanticCustomError("date_range", _DATE_RANGE_MSG)
+    return value
+
+
+def _date_in_range(value: date) -> date:
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise PydanticCustomError("date_range", _DATE_RANGE_MSG)
+    return value
+
+
+IsoDateTime = Annotated[
+    AwareDatetime, BeforeValidator(_iso_datetime_text), AfterValidator(_datetime_in_range),
+    WithJsonSchema({"type": "string", "format": "date-time", **_DATE_RANGE_SCHEMA}, mode="validation"),
+]
+IsoDate = Annotated[
+    date, BeforeValidator(_iso_date_text), AfterValidator(_date_in_range),
+    WithJsonSchema({"type": "string", "format": "date", **_DATE_RANGE_SCHEMA}, mode="validation"),
+]
+
+
+def _utf8_text(value: str) -> str:
+    """JSON's ``\\ud800`` escapes decode to lone surrogates that no UTF-8 output can carry."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise PydanticCustomError("utf8", "must be valid UTF-8 text (holds a lone surrogate)") from None
+    return value
+
+
+Text = Annotated[StrictStr, AfterValidator(_utf8_text)]
+"""A contract text field: a JSON string that encodes as UTF-8."""
 
 CountryCode = Annotated[
     StrictStr, AfterValidator(_country),
@@ -157,19 +241,19 @@ class _In(BaseModel):
 
 
 class Seller(_In):
-    id: StrictStr = Field(min_length=1, max_length=64)
+    id: Text = Field(min_length=1, max_length=64)
     country: CountryCode
 
 
 class ShipTo(_In):
     country: CountryCode
-    postal_code: StrictStr | None = Field(default=None, max_length=16)
+    postal_code: Text | None = Field(default=None, max_length=16)
 
 
 class Exemption(_In):
     """A tax-exemption voucher uploaded by the buyer; both dates count as inside."""
 
-    certificate_id: StrictStr = Field(min_length=1, max_length=64)
+    certificate_id: Text = Field(min_length=1, max_length=64)
     country: CountryCode
     valid_from: IsoDate
     valid_to: IsoDate
@@ -186,8 +270,8 @@ Art3_1Status = Literal["flat_rate_farmer", "exempt_taxable_person", "non_taxable
 
 
 class Buyer(_In):
-    id: StrictStr | None = Field(default=None, max_length=64)
-    vat_number: StrictStr | None = Field(default=None, min_length=1, max_length=32)
+    id: Text | None = Field(default=None, max_length=64)
+    vat_number: Text | None = Field(default=None, min_length=1, max_length=32)
     exemption: Exemption | None = None
     art3_1_status: Art3_1Status | None = Field(
         default=None,
@@ -205,7 +289,7 @@ class Buyer(_In):
 
 
 _HS_SEPARATORS = re.compile(r"[ .]")
-_HS_DIGITS = re.compile(r"\d{6,10}")
+_HS_DIGITS = re.compile(r"[0-9]{6,10}")  # ASCII only: \d also matches Arabic-Indic digits
 
 
 def _hs_code(value: str) -> str:
@@ -229,8 +313,8 @@ HsCode = Annotated[
 
 
 class Line(_In):
-    sku: StrictStr = Field(min_length=1, max_length=64)
-    quantity: StrictInt = Field(ge=1, le=1_000_000)
+    sku: Text = Field(min_length=1, max_length=64)
+    quantity: StrictInt = Field(ge=1, le=MAX_QUANTITY)
     unit_price: Money
     category: Category
     hs_code: HsCode | None = None
@@ -261,7 +345,7 @@ class Discount(_In):
 class Order(_In):
     """One consignment: one seller, one place of dispatch, one destination."""
 
-    order_id: Annotated[StrictStr, Field(min_length=1, max_length=64), AfterValidator(_order_id)]
+    order_id: Annotated[Text, Field(min_length=1, max_length=64), AfterValidator(_order_id)]
     placed_at: IsoDateTime
     channel: Literal["online", "offline"] = "online"
     currency: CurrencyCode
@@ -314,24 +398,28 @@ class Order(_In):
 # owns their JSON serialisation and schema through a TypeAdapter (``model_dump_json`` below).
 
 
+MoneyOut = Annotated[Decimal, PlainSerializer(plain, return_type=str, when_used="json")]
+"""An amount in a decision: JSON text in fixed-point notation, never ``9.999E+28``."""
+
+
 @dataclass(slots=True)
 class DecisionLine:
     sku: str
-    net: Decimal
+    net: MoneyOut
     """The taxable amount, after ``discount``."""
     rate_percent: str
-    vat: Decimal
-    gross: Decimal
-    discount: Decimal = Decimal("0.00")
+    vat: MoneyOut
+    gross: MoneyOut
+    discount: MoneyOut = Decimal("0.00")
     """The part of the order's discounts that reduced this line's taxable amount (v1.1), in the
     terms of ``unit_price`` (tax-inclusive when ``prices_include_vat``)."""
 
 
 @dataclass(slots=True)
 class ShippingAmounts:
-    net: Decimal
-    vat: Decimal
-    gross: Decimal
+    net: MoneyOut
+    vat: MoneyOut
+    gross: MoneyOut
 
 
 @dataclass(slots=True)
@@ -363,13 +451,13 @@ class ThresholdFact:
     """The low-value limit applied and the order's value converted into its currency."""
 
     name: str
-    limit: Decimal
+    limit: MoneyOut
     limit_currency: str
     inclusive: bool
     basis: Literal["consignment", "item"]
-    value: Decimal
+    value: MoneyOut
     """The tested value in the order's currency (the consignment, or the dearest item)."""
-    converted_value: Decimal
+    converted_value: MoneyOut
     """``value`` in ``limit_currency``, rounded half-up to the cent."""
     fx_rate: str | None
     """Cross rate used: units of the order's currency per unit of the limit's currency."""
@@ -391,9 +479,9 @@ class DutyLine:
     """The tariff classification the charge is reckoned on (``hs_code`` digits that group lines),
     or ``"line:<sku>"`` for a line without ``hs_code`` (it counts as its own tariff line)."""
     skus: list[str]
-    net: Decimal
-    vat: Decimal
-    gross: Decimal
+    net: MoneyOut
+    vat: MoneyOut
+    gross: MoneyOut
     basis: str
 
 
@@ -404,9 +492,9 @@ class FeeLine:
     code: str
     country: str
     skus: list[str]
-    net: Decimal
-    vat: Decimal
-    gross: Decimal
+    net: MoneyOut
+    vat: MoneyOut
+    gross: MoneyOut
     basis: str
 
 
@@ -439,17 +527,17 @@ class Decision:
     currency: str
     lines: list[DecisionLine]
     shipping: ShippingAmounts
-    net_total: Decimal
-    vat_total: Decimal
-    gross_total: Decimal
+    net_total: MoneyOut
+    vat_total: MoneyOut
+    gross_total: MoneyOut
     warnings: list[str]
     rates_as_of: date
     facts: Facts
     duties: list[DutyLine] = field(default_factory=list)
-    duty_total: Decimal = Decimal(0)
+    duty_total: MoneyOut = Decimal(0)
     fees: list[FeeLine] = field(default_factory=list)
-    fee_total: Decimal = Decimal(0)
-    landed_total: Decimal = Decimal(0)
+    fee_total: MoneyOut = Decimal(0)
+    landed_total: MoneyOut = Decimal(0)
     """``gross_total + duty_total + fee_total``, always (contract v1.1)."""
 
     def model_dump_json(self, *, indent: int | None = None) -> str:

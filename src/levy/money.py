@@ -8,13 +8,41 @@ Decimal('0.68')
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import (
+    ROUND_HALF_UP,
+    Clamped,
+    Context,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+    Underflow,
+)
 from functools import lru_cache
 
 from levy import currencies
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
+
+MONEY_CONTEXT = Context(
+    prec=60, rounding=ROUND_HALF_UP, Emin=-999, Emax=999,
+    traps=[InvalidOperation, DivisionByZero, Overflow, Underflow, Clamped],
+)
+"""The arithmetic context of every quote (``decimal.localcontext(MONEY_CONTEXT)``): 60 digits hold
+the largest order the contract admits (15 integer digits x 1,000,000 units x 1,000 lines, with
+any minor unit) exactly, and every condition that would lose a value silently raises instead.
+Rounding itself is always explicit (``quantize_minor``); ``Inexact`` divisions (VAT extraction,
+FX conversion) are rounded at the end and therefore not trapped."""
+
+
+def plain(amount: Decimal) -> str:
+    """Decimal text without exponent notation (``str`` writes ``Decimal('1E+3')`` as ``1E+3``).
+
+    >>> plain(Decimal("1E+3")), plain(Decimal("12.50"))
+    ('1000', '12.50')
+    """
+    return format(amount, "f")
 
 
 def minor_units(currency: str) -> int:

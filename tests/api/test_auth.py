@@ -29,7 +29,7 @@ ENDPOINTS = [
     ("GET", "/v1/orders/API-MATRIX-1", None, ("finance", "compliance")),
     ("GET", "/v1/reports/EU_IOSS/2026-09", None, ("finance",)),
     ("GET", "/healthz", None, None),
-    ("GET", "/metrics", None, None),
+    ("GET", "/metrics", None, ("checkout", "finance", "compliance")),
     ("GET", "/openapi.json", None, None),
 ]
 TEMPLATES = {"/v1/reports/EU_IOSS/2026-09": "/v1/reports/{scheme}/{period}",

@@ -29,13 +29,20 @@ def delta(before: dict, after: dict, name: str, **labels) -> float:
     return after.get(key, 0.0) - before.get(key, 0.0)
 
 
+def test_metrics_need_a_key(anonymous, server):
+    assert anonymous.get("/metrics").status_code == 401
+    with server.client("compliance") as scraper:
+        assert scraper.get("/metrics").status_code == 200
+
+
 def test_counts_requests_latency_and_decisions_across_workers(server, engine, anonymous):
     orders = [line for line in (ROOT / "examples" / "orders.jsonl").read_text().splitlines() if line.strip()][:60]
     expected = Counter()
     for line in orders:
         d = engine.quote(line)
         expected[(d.scheme.value if d.scheme else "none", d.reason.value)] += 1
-    before = samples(anonymous)
+    scraper = server.client("compliance")
+    before = samples(scraper)
     # Six fresh connections: the kernel spreads them over both workers' sockets.
     for start in range(0, len(orders), 10):
         with server.client("checkout") as client:
@@ -45,7 +52,8 @@ def test_counts_requests_latency_and_decisions_across_workers(server, engine, an
         assert client.post("/v1/quote", content=json.dumps(build_order(price="x"))).status_code == 422
     assert anonymous.post("/v1/quote", json=build_order()).status_code == 401
     assert anonymous.get("/no/such/path").status_code == 404
-    after = samples(anonymous)
+    after = samples(scraper)
+    scraper.close()
 
     quote = {"method": "POST", "route": "/v1/quote"}
     assert delta(before, after, "levy_http_requests_total", status="200", **quote) == 60

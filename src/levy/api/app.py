@@ -26,6 +26,7 @@ from levy.api import operations, orders, quote, reports
 from levy.api.auth import ApiKey, KeysError, KeyStore
 from levy.api.docs import add_docs
 from levy.api.http import JSON, Services, problem
+from levy.api.guard import InternalErrorMiddleware
 from levy.api.limits import MAX_BODY_BYTES, BodyLimitMiddleware
 from levy.api.metrics import Metrics, MetricsMiddleware
 from levy.api.openapi_text import OPERATION_IDS, describe
@@ -97,6 +98,7 @@ def create_app(
         app.include_router(router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     # Outermost first: the size limit refuses before anything is read; timing covers the rest.
+    app.add_middleware(InternalErrorMiddleware)  # innermost: a bug answers 500, the connection stays
     app.add_middleware(BodyLimitMiddleware, limit=max_body)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.add_middleware(RequestIdMiddleware)  # outermost: every response gets X-Request-ID

@@ -254,7 +254,13 @@ class KeyStore:
                 mtime = self.path.stat().st_mtime
             except OSError:
                 mtime = None
-            if mtime != self._mtime:
+            if mtime is None and self._mtime is not None:
+                # The file was deleted: its keys are revoked (a deleted file must not keep working
+                # as the last good copy); keys from LEVY_API_KEYS stay.
+                self._mtime = None
+                self._table = [(bytes.fromhex(k.sha256), k) for k in self._fixed]
+                log.warning("keys file %s was removed: its keys are revoked", self.path)
+            elif mtime != self._mtime:
                 try:
                     self._load()
                 except KeysError as exc:

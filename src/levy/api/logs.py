@@ -11,9 +11,9 @@ any formatter sees them:
 
 * anything shaped like a Levy key (``levy_`` and 16+ URL-safe characters), the value of an
   ``Authorization`` or ``X-API-Key`` header, and key-like query parameters (``?api_key=...``);
-* the values of ``vat_number`` and ``certificate_id`` wherever they appear as ``name: value``
+* the values of ``vat_number``, ``certificate_id`` and ``postal_code`` wherever they appear as ``name: value``
   or ``name=value`` (JSON, a dict or a pydantic repr);
-* the exact VAT number, voucher id and key of the request being served, registered by the
+* the exact buyer id, VAT number, voucher id, postal code and key of the request being served, registered by the
   handlers through ``sensitive()``, wherever they appear.
 
 A masked value keeps its first two and last two characters (``DE*******76``), enough to tell
@@ -32,7 +32,7 @@ _KEY = re.compile(r"levy_[A-Za-z0-9_\-]{16,}")
 _PATTERNS = re.compile(
     r"(?P<hdr>(?i:authorization|x-api-key)['\"]?\s*[:=,]\s*['\"]?(?:(?i:bearer|basic)\s+)?)(?P<hval>[^\s'\",;)\]}]+)"
     r"|(?P<qry>[?&;](?i:api[_-]?key|key|token|access_token)=)(?P<qval>[^&\s'\"]+)"
-    r"|(?P<fld>(?i:vat_number|certificate_id)['\"]?\s*[:=]\s*['\"]?)(?P<fval>[^\s'\",;&)\]}]+)"
+    r"|(?P<fld>(?i:vat_number|certificate_id|postal_code)['\"]?\s*[:=]\s*['\"]?)(?P<fval>[^\s'\",;&)\]}]+)"
     r"|(?P<key>levy_[A-Za-z0-9_\-]{16,})"
 )
 _CURRENT: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("levy_sensitive", default=())

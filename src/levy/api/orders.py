@@ -166,6 +166,8 @@ def _status_of(body: dict[str, Any], status: str) -> int:
         return 200
     if status == "invalid":
         return 422
+    if status == "failed":  # an unexpected failure (INTERNAL_ERROR): nothing of the order was kept
+        return 500
     code = body.get("error", {}).get("code")
     if code == "UNKNOWN_ORDER":
         return 404
@@ -298,10 +300,13 @@ def _register_secrets(body: bytes) -> None:
     """The buyer's VAT number and voucher id, for the log filter (best effort: the ledger does
     the validating)."""
     try:
-        buyer = json.loads(body).get("buyer") or {}
+        order = json.loads(body)
+        buyer = order.get("buyer") or {}
         exemption = buyer.get("exemption") or {}
-        sensitive((buyer.get("vat_number"), exemption.get("certificate_id")))
-    except (ValueError, AttributeError, TypeError):
+        ship_to = order.get("ship_to") or {}
+        sensitive((buyer.get("id"), buyer.get("vat_number"), exemption.get("certificate_id"),
+                   ship_to.get("postal_code")))
+    except (ValueError, AttributeError, TypeError, RecursionError):
         pass
 
 

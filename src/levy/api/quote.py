@@ -62,7 +62,8 @@ async def quote(request: Request) -> Response:
     try:
         order = parse_order(body)
         buyer = order.buyer
-        sensitive((buyer.vat_number, buyer.exemption.certificate_id if buyer.exemption else None))
+        sensitive((buyer.id, buyer.vat_number, buyer.exemption.certificate_id if buyer.exemption else None,
+                   order.ship_to.postal_code))
         decision = found.engine.quote(order)
     except InvalidOrder as exc:
         return invalid_order(exc)

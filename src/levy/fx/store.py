@@ -29,8 +29,9 @@ from pathlib import Path
 
 import platformdirs
 
-from levy.errors import FxStoreError
+from levy.errors import FxDataError, FxStoreError, storage_cause
 from levy.fx.files import EcbFile, Layer, packaged_layer, read_ecb_file
+from levy.fx.limits import MAX_FILE_BYTES, PLAUSIBLE_FACTOR, implausible
 from levy.fx.rates import EcbRates
 
 DB_NAME = "fx.sqlite3"
@@ -116,6 +117,9 @@ class FxStore:
             return None
         try:
             con = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+            if con.execute("SELECT 1 FROM sqlite_master WHERE name = 'fx_import'").fetchone() is None:
+                con.close()  # created by an import that was refused and rolled back: nothing here
+                return None
             con.execute("SELECT 1 FROM fx_import LIMIT 1")
         except sqlite3.Error as exc:
             raise FxStoreError(self.path, f"cannot be read ({exc})") from None
@@ -164,16 +168,22 @@ class FxStore:
 
     # ---- importing
 
-    def import_file(self, path: Path | str) -> ImportResult:
+    def import_file(self, path: Path | str, *, force: bool = False) -> ImportResult:
         """Validate an ECB file and keep its rates (see :meth:`import_bytes`).
 
         Raises:
             OSError: the file cannot be read.
+            FxDataError: the file is larger than an ECB file can be (refused before reading it).
         """
         path = Path(path)
-        return self.import_bytes(path.read_bytes(), path.name, str(path.resolve()))
+        with path.open("rb") as stream:
+            data = stream.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise FxDataError(path.name, 0, f"larger than {MAX_FILE_BYTES >> 20} MiB: not an ECB file")
+        return self.import_bytes(data, path.name, str(path.resolve()), force=force)
 
-    def import_bytes(self, data: bytes, name: str, origin: str, *, today: date | None = None) -> ImportResult:
+    def import_bytes(self, data: bytes, name: str, origin: str, *, today: date | None = None,
+                     force: bool = False) -> ImportResult:
         """Validate an ECB file's bytes and keep the rates that are new or changed.
 
         Args:
@@ -181,9 +191,12 @@ class FxStore:
             name: the file's name (recorded, and shown in sources and errors).
             origin: where it was read from (a path or URL), recorded.
             today: for the "no date in the future" check (default: the system date).
+            force: import rates outside the plausible band too (``levy.fx.limits``); the import
+                records it in its ``origin``.
 
         Raises:
-            FxDataError: the file is not a valid ECB file (naming ``file:line``); nothing stored.
+            FxDataError: the file is not a valid ECB file (naming ``file:line``), or holds a rate
+                more than 10 times above or below the rate known before it; nothing stored.
             FxStoreError: the store cannot be written.
         """
         parsed = read_ecb_file(data, name, today=today)
@@ -207,6 +220,14 @@ class FxStore:
                 "SELECT currency, days, rates FROM fx_series ORDER BY import_id"
             ):
                 held.setdefault(currency, {}).update(zip(days.split(","), rates.split(",")))
+            jumps = implausible(parsed.series, _known(held))
+            if jumps and not force:
+                shown = "; ".join(map(str, jumps[:3])) + (f"; {len(jumps) - 3} more" if len(jumps) > 3 else "")
+                raise FxDataError(name, 0, f"{len(jumps)} rates are more than {PLAUSIBLE_FACTOR} times above "
+                                           f"or below the rate before them: {shown}. Check the file; "
+                                           "`levy fx import --force` imports it anyway (recorded)")
+            if jumps:
+                origin = f"{origin} (--force: {len(jumps)} implausible rates accepted, first {jumps[0]})"
             new: dict[str, tuple[list[str], list[str]]] = {}
             stored = replaced = 0
             for currency, (days, texts) in parsed.series.items():
@@ -232,10 +253,16 @@ class FxStore:
                 [(import_id, c, ",".join(days), ",".join(rates)) for c, (days, rates) in new.items()],
             )
             con.execute("COMMIT")
+        except FxDataError:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            raise
         except sqlite3.Error as exc:
             if con.in_transaction:
                 con.execute("ROLLBACK")
-            raise FxStoreError(self.path, f"cannot be written ({exc})") from None
+            cause = storage_cause(exc)
+            raise FxStoreError(self.path, f"cannot be written ({cause or exc}): nothing of {name} was "
+                                          "imported, the store holds what it held before") from None
         finally:
             con.close()
         record = ImportRecord(import_id, name, origin, sha, parsed.kind, imported_at, parsed.first,
@@ -244,6 +271,16 @@ class FxStore:
 
 
 _COLUMNS = "id, file, origin, sha256, kind, imported_at, first_day, last_day, points, stored"
+
+
+def _known(held: dict[str, dict[str, str]]) -> dict[str, tuple[list[date], list[str]]]:
+    """The rates known before an import, per currency: the packaged history under the store's."""
+    known: dict[str, dict[date, str]] = {}
+    for currency, (days, texts) in packaged_layer().series.items():
+        known[currency] = dict(zip(days, texts))
+    for currency, rates in held.items():
+        known.setdefault(currency, {}).update((date.fromisoformat(d), t) for d, t in rates.items())
+    return {c: (sorted(r), [r[d] for d in sorted(r)]) for c, r in known.items()}
 
 
 def _record(row: tuple) -> ImportRecord:

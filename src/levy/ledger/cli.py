@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -27,7 +27,7 @@ from rich.table import Table
 
 from levy.cli_conventions import EXIT_FAILURE, EXIT_UNRECONCILED, LEDGER
 from levy.cli_conventions import EXIT_INVALID as EXIT_REFUSED
-from levy.errors import LevyError
+from levy.errors import LevyError, storage_cause
 from levy.ledger.errors import LedgerError
 from levy.progress import bar_total, line_progress
 
@@ -58,7 +58,8 @@ def _open(db: str | None):
         return Ledger(url)
     except (SQLAlchemyError, LevyError, OSError) as exc:
         shown = make_url(url).render_as_string(hide_password=True)
-        err_console.print(f"levy: cannot open the ledger at {shown}: {exc}")
+        cause = storage_cause(exc)
+        err_console.print(f"levy: cannot open the ledger at {shown}: {cause + '; nothing was changed' if cause else exc}")
         raise typer.Exit(EXIT_FAILURE) from None
 
 
@@ -95,6 +96,8 @@ def commit(
     chunk: Annotated[int, typer.Option("--chunk", min=1, help="orders per transaction")] = 1000,
 ) -> None:
     """Record paid orders: quote, check the payment rules, store. One JSON line out per order."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     ledger = _open(db)
     statuses: Counter = Counter()
     try:
@@ -105,12 +108,28 @@ def commit(
                 _emit(result.body)
                 advance(1)
         sys.stdout.flush()
+    except (SQLAlchemyError, OSError) as exc:
+        sys.stdout.flush()
+        _storage_failure("levy commit", exc, statuses, chunk)
     finally:
         ledger.close()
     summary = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
     err_console.print(f"levy commit: {sum(statuses.values())} orders: {summary or 'none'}")
-    if statuses["refused"] or statuses["invalid"]:
+    if statuses["refused"] or statuses["invalid"] or statuses["failed"]:
         raise typer.Exit(EXIT_REFUSED)
+
+
+def _storage_failure(command: str, exc: BaseException, statuses: Counter, chunk: int) -> NoReturn:
+    """One line naming the cause and what was kept, then exit 1 (never a traceback)."""
+    cause = storage_cause(exc) or f"the database refused the write ({type(exc).__name__})"
+    done = sum(statuses.values())
+    err_console.print(
+        f"{command}: stopped: {cause}. Kept: the {done} orders answered above "
+        f"({statuses['recorded']} recorded, durable); the rest were not confirmed (each chunk of "
+        f"{chunk} is one transaction, all or nothing, so nothing partial is stored). Rerun the same "
+        "input once fixed: orders already stored answer 'unchanged'."
+    )
+    raise typer.Exit(EXIT_FAILURE)
 
 
 def _run(action):

@@ -26,7 +26,7 @@ from sqlalchemy import Engine as DbEngine
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import OperationalError
 
-from levy.engine import Engine, parse_order
+from levy.engine import Engine, json_text_problem, parse_order
 from levy.errors import FieldError, InvalidOrder
 from levy.ledger.amounts import amount_rows, to_minor
 from levy.ledger.db import RETRIES, now, retryable
@@ -84,6 +84,16 @@ class _Staged:
     """Digests of the chunk's orders stored before it was quoted."""
     todo: dict[str, _Prepared]
     """The first prepared line of each order id not yet stored."""
+
+
+def _isolated(step, item, *args) -> Any:
+    """One order's parse or preparation: an unexpected failure (a bug) becomes that order's
+    INTERNAL_ERROR result, and the chunk goes on."""
+    try:
+        return step(item, *args)
+    except Exception as exc:  # noqa: BLE001 - one order's bug must not stop the batch (issue 18)
+        order_id = getattr(item, "order_id", None)
+        return Result.internal(order_id if isinstance(order_id, str) else None, exc)
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:
@@ -173,7 +183,7 @@ class Committing:
     def _stage(self, chunk: list) -> _Staged:
         """Parse a chunk, look up which orders are stored already (one read), and quote and check
         the others: everything before the write, with no lock held."""
-        parsed = [self._parse(item) for item in chunk]
+        parsed = [_isolated(self._parse, item) for item in chunk]
         ids = list({p.order_id for p in parsed if isinstance(p, _Parsed) and p.order_id is not None})
         with self._read() as conn:
             known = dict(conn.execute(
@@ -183,7 +193,7 @@ class Committing:
         staged = []
         for p in parsed:
             if isinstance(p, _Parsed) and p.order_id not in known:
-                p = self._prepare(p, stamp)
+                p = _isolated(self._prepare, p, stamp)
             staged.append(p)
         todo: dict[str, _Prepared] = {}
         for p in staged:
@@ -193,12 +203,14 @@ class Committing:
 
     def _results(self, staged: _Staged, written: Future) -> list[Result]:
         """The chunk's output lines, once its transaction has committed."""
-        inserted, stored = written.result() if staged.todo else (set(), {})
+        inserted, stored, failed = written.result() if staged.todo else (set(), {}, {})
         stored = {**staged.known, **stored}
         results: list[Result] = []
         for p in staged.items:
             if isinstance(p, Result):
                 results.append(p)
+            elif p.order_id in failed and staged.todo[p.order_id] is p:
+                results.append(Result.internal(p.order_id, failed[p.order_id]))
             elif p.order_id in inserted and staged.todo[p.order_id] is p:
                 results.append(Result(p.order_id, "recorded", p.body))
             elif stored[p.order_id] == p.digest:
@@ -216,7 +228,34 @@ class Committing:
                 )))
         return results
 
-    def _insert(self, todo: dict[str, _Prepared]) -> tuple[set[str], dict[str, str]]:
+    def _insert(self, todo: dict[str, _Prepared]) -> tuple[set[str], dict[str, str], dict[str, Exception]]:
+        """Insert the orders not yet stored; returns (inserted ids, digest stored for every id,
+        the orders that failed unexpectedly). One transaction for the chunk; when it fails for a
+        reason other than the database itself (a bug in one order's rows), each order is retried
+        in a transaction of its own, so that only the faulty one is left out."""
+        try:
+            return (*self._insert_chunk(todo), {})
+        except (OperationalError, OSError):
+            raise  # the database cannot be written (locked, full, read-only): the chunk is rolled back
+        except Exception:  # noqa: BLE001 - isolate the order at fault below
+            if len(todo) == 1:
+                raise
+        inserted: set[str] = set()
+        stored: dict[str, str] = {}
+        failed: dict[str, Exception] = {}
+        for order_id, prepared in todo.items():
+            try:
+                one_inserted, one_stored = self._insert_chunk({order_id: prepared})
+            except (OperationalError, OSError):
+                raise
+            except Exception as exc:  # noqa: BLE001 - this order alone is left out, reported as INTERNAL_ERROR
+                failed[order_id] = exc
+                continue
+            inserted |= one_inserted
+            stored.update(one_stored)
+        return inserted, stored, failed
+
+    def _insert_chunk(self, todo: dict[str, _Prepared]) -> tuple[set[str], dict[str, str]]:
         """Insert the orders not yet stored, in one transaction; returns (inserted ids, digest
         stored for every id). The stored ids are read again under the write lock: the read of
         :meth:`_stage` only spared the quoting."""
@@ -281,15 +320,25 @@ class Committing:
         if isinstance(item, Mapping):
             obj = dict(item)
         else:
+            if problem := json_text_problem(item):  # size and depth, before parsing
+                return Result.invalid(InvalidOrder([problem]))
             try:
                 obj = loads_json(item)
             except ValueError:
                 return Result.invalid(InvalidOrder([FieldError("(order)", "is not valid JSON")]))
         if not isinstance(obj, dict):
             return Result.invalid(InvalidOrder([FieldError("(order)", "must be a JSON object")]))
-        canonical = canonical_json(obj)
         order_id = obj.get("order_id") if isinstance(obj.get("order_id"), str) else None
-        return _Parsed(obj, canonical, sha256_hex(canonical), order_id)
+        canonical = canonical_json(obj)
+        try:
+            digest = sha256_hex(canonical)
+        except UnicodeEncodeError:  # a "\\ud800" escape: the contract's check names the field
+            try:
+                parse_order({k: v for k, v in obj.items() if k != "payment"})
+            except InvalidOrder as exc:
+                return Result.invalid(exc)
+            return Result.invalid(InvalidOrder([FieldError("payment", "must be valid UTF-8 text")], None))
+        return _Parsed(obj, canonical, digest, order_id)
 
     def _prepare(self, parsed: _Parsed, now) -> _Prepared | Result:
         """Validate, quote and check one order; no database access. ``now`` is in stored form."""

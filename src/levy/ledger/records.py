@@ -18,7 +18,7 @@ from typing import Annotated, Any
 import orjson
 from pydantic import WithJsonSchema
 
-from levy.errors import InvalidOrder
+from levy.errors import InvalidOrder, internal_error_body
 from levy.ledger.errors import LedgerError
 from levy.ledger.tenders import PAYMENT_JSON_SCHEMA
 from levy.models import Order
@@ -70,6 +70,11 @@ class Result:
     @classmethod
     def invalid(cls, exc: InvalidOrder) -> Result:
         return cls(exc.order_id, "invalid", {**exc.body(), "status": "invalid"})
+
+    @classmethod
+    def internal(cls, order_id: str | None, exc: BaseException) -> Result:
+        """An order that failed unexpectedly (a bug): not recorded, the other orders are."""
+        return cls(order_id, "failed", {**internal_error_body(order_id, exc), "status": "failed"})
 
 
 

@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from levy.cli_conventions import EXIT_FAILURE, EXIT_INVALID, EXIT_UNRECONCILED, FINANCE
-from levy.errors import LevyError
+from levy.errors import LevyError, storage_cause
 from levy.fx import default_rates
 from levy.money import minor_units
 
@@ -182,9 +182,13 @@ def report(
                 )
             # Duties and fees: customs debt and fees, never part of a VAT return (own file).
             charges = charges_table(queries.conn, period) if queries is not None else None
-        paths = write_report(report_, out)
-        if charges is not None:
-            paths.append(write_charges(charges, period, out))
+        try:
+            paths = write_report(report_, out)
+            if charges is not None:
+                paths.append(write_charges(charges, period, out))
+        except OSError as exc:  # the returns are written all or nothing (write_report)
+            _fail(err, f"cannot write the report into {out}: {storage_cause(exc) or exc.strerror or exc}; "
+                       "no return of it was written (what the directory held before is unchanged)")
     except ReconciliationError as exc:
         _fail(err, str(exc), EXIT_UNRECONCILED)
     except SnapshotMissing as exc:  # nothing to reconcile with: refused input
@@ -192,7 +196,8 @@ def report(
     except LevyError as exc:  # no ECB rate for the period's end yet, no ledger, bad lines
         _fail(err, str(exc))
     except SQLAlchemyError as exc:
-        _fail(err, f"cannot read the ledger: {exc}")
+        cause = storage_cause(exc)
+        _fail(err, f"cannot read the ledger: {cause or exc}; nothing was written")
     finally:
         if client is not None:
             cluster = None if scheduler else getattr(client, "cluster", None)

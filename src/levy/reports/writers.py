@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import shutil
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -164,11 +167,30 @@ def write_return(report: SchemeReport, out: Path | str) -> list[Path]:
 
 
 def write_report(report: MonthlyReport, out: Path | str) -> list[Path]:
-    """Write every scheme's return folder under ``out``; returns the paths written."""
-    paths: list[Path] = []
-    for scheme in report.schemes.values():
-        paths += write_return(scheme, out)
-    return paths
+    """Write every scheme's return folder under ``out``; returns the paths written.
+
+    All or nothing: the files are written under a hidden directory inside ``out`` and moved into
+    place (a rename, which needs no space) only once every one is complete, so a full disk or a
+    read-only directory leaves no half-written return behind.
+
+    Raises:
+        OSError: a file cannot be written; ``out`` holds what it held before.
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".levy-report-", dir=out))
+    try:
+        staged: list[Path] = []
+        for scheme in report.schemes.values():
+            staged += write_return(scheme, staging)
+        finals = [out / path.relative_to(staging) for path in staged]
+        for final in finals:
+            final.parent.mkdir(parents=True, exist_ok=True)
+        for path, final in zip(staged, finals):
+            os.replace(path, final)
+        return finals
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 __all__ = ["write_report", "write_return", "return_dir", "readme", "table_csv", "COLUMNS",
