@@ -49,8 +49,9 @@ import pandas as pd
 from sqlalchemy import Connection, String, and_, exists, func, literal, not_, or_, select
 from sqlalchemy.orm import aliased
 
+from levy.ledger import charge_vat
 from levy.ledger.schema import decision_lines, decisions, orders, refund_lines, refunds
-from levy.reports.schema import LINE_COLUMNS, period_end
+from levy.reports.schema import LINE_COLUMNS, ReportError, period_end
 
 if TYPE_CHECKING:  # pragma: no cover
     from levy.ledger.store import Ledger
@@ -258,6 +259,9 @@ class LedgerQueries:
         queries = [(sales, 1)] if sales is not None else []
         queries.append((self._refunds(period, group), -1))
         for query, sign in queries:
+            # The VAT on recharged duties and fees joins the row of its order (or refund) and
+            # rate (``levy.ledger.charge_vat``): the grain stays one row per order and rate.
+            pending = self._charge_amounts(period, sign, group)
             ordered = query.order_by(
                 "order_id", "rate_percent", *(["refund_id"] if sign < 0 else [])
             )
@@ -265,14 +269,43 @@ class LedgerQueries:
                 ordered
             )
             for rows in result.partitions(chunk_rows):
+                keys = [(r.refund_id if sign < 0 else r.order_id, r.rate_percent) for r in rows]
                 frame = pd.DataFrame(
                     [tuple(r)[: len(LINE_COLUMNS)] for r in rows], columns=list(LINE_COLUMNS)
                 )
                 frame = frame.astype({"net_minor": "int64", "vat_minor": "int64"})
+                if pending:
+                    extra = [pending.pop(k, (None, 0, 0)) for k in keys]
+                    frame["net_minor"] += [e[1] for e in extra]
+                    frame["vat_minor"] += [e[2] for e in extra]
                 if sign < 0:
                     frame["net_minor"] = -frame["net_minor"]
                     frame["vat_minor"] = -frame["vat_minor"]
                 yield frame
+            if pending and sign > 0:  # cannot happen: a charge's rate is one of its goods' rates
+                raise ReportError(f"charge VAT of {sorted(pending)[:5]} found no sale row of "
+                                  "its order at its rate")
+            if pending:  # a full refund that gave back only charges (the goods went before)
+                yield pd.DataFrame([row for row, _net, _vat in pending.values()],
+                                   columns=list(LINE_COLUMNS))
+
+    def _charge_amounts(self, period: str, sign: int, group: Mapping[str, str] | None) -> dict:
+        """Charge VAT rows of the month, by (order id, rate) for sales or (refund id, rate) for
+        refunds: ``(collection line with amounts negated as the sign asks, net, vat)``."""
+        first, last = month_bounds(period)
+        frame = (charge_vat.sold(self.conn, period, first, last) if sign > 0
+                 else charge_vat.refunded(self.conn, first, last))
+        if group is not None:
+            for column in GROUP:
+                frame = frame[frame[column] == group[column]]
+        kind = "sale" if sign > 0 else "refund"
+        out = {}
+        for r in frame.itertuples(index=False):
+            line = (r.scheme, period, r.original_period, kind, r.tax_country, r.rate_percent,
+                    r.currency, r.order_id, sign * int(r.net_minor), sign * int(r.vat_minor))
+            out[(r.refund_id if sign < 0 else r.order_id, r.rate_percent)] = (
+                line, int(r.net_minor), int(r.vat_minor))
+        return out
 
     # ---- the ledger's own totals --------------------------------------------------------------
 
@@ -333,6 +366,11 @@ class LedgerQueries:
             (scheme, month, country, rate, cur, -int(net), -int(vat), 0)
             for scheme, country, rate, cur, month, net, vat in self.conn.execute(refunded)
         ]
+        rows += [(r.scheme, r.original_period, r.tax_country, r.rate_percent, r.currency,
+                  sign * int(r.net_minor), sign * int(r.vat_minor), 0)
+                 for sign, charged in ((1, charge_vat.sold(self.conn, period, first, last)),
+                                       (-1, charge_vat.refunded(self.conn, first, last)))
+                 for r in charged.itertuples(index=False)]  # VAT on duties and fees
         frame = pd.DataFrame(rows, columns=list(GROUP) + ["net_minor", "vat_minor", "orders"])
         frame = frame.astype({"net_minor": "int64", "vat_minor": "int64", "orders": "int64"})
         return (
