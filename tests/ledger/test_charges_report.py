@@ -36,7 +36,8 @@ def test_levy_report_writes_the_charges_file_beside_the_returns(levy_cli, paid, 
     done = levy_cli("report", "--period", "2026-09", "--out", str(out), "--db", db)
     assert done.returncode == 0, done.stderr
     assert (out / "CHARGES-2026-09.csv").read_text().splitlines()[1:] == ["duty,EU_LVC_FLAT,DE,EUR,1,1,3.00,0.57,3.57"]
-    # the IOSS return holds the goods' VAT only
-    ioss = out / "EU_IOSS" / "2026-09"
-    returned = "".join(p.read_text() for p in ioss.glob("*.csv"))
-    assert "19.00" in returned and "3.57" not in returned and "3.00" not in returned
+    # the IOSS return declares the VAT on the recharged duty (Art. 78(a)): taxable 100.00 +
+    # 3.00, VAT 19.00 + 0.57; the duty itself (customs debt) is no VAT of the return
+    by_country = (out / "EU_IOSS" / "2026-09").glob("*by-country*.csv")
+    assert [row for p in by_country for row in p.read_text().splitlines()[1:]] == [
+        "EU_IOSS,2026-09,DE,19,103.00,19.57,1"]
