@@ -6,7 +6,8 @@ law names. So they are never summed into a scheme's return: ``levy report`` writ
 ``CHARGES-P.csv`` beside the returns, one row per (kind, code, country, currency) of the orders
 paid in the month (the same orders, by ``orders.paid_on``, as the returns), amounts as exact
 decimals in the order currency. Refunds of charges are not netted here (a refund returns them
-outside the goods' VAT base; see README).
+outside the goods' VAT base; see README). The VAT on them (``vat``) is also declared in the
+scheme's return, with the goods (``levy.ledger.charge_vat``, Art. 78(a)).
 
 Columns: ``kind`` (``duty``/``fee``), ``code``, ``country``, ``currency``, ``orders``,
 ``charges`` (rows: tariff lines for the duty), ``net`` (the customs debt or fee), ``vat`` (the
