@@ -182,12 +182,14 @@ def _row(out: Path, name: str, **match) -> dict:
         ),
         # Paid 2026-09-30 22:30 at -04:00 (already October in UTC): September's; cancelled on
         # 2026-09-30 23:30 at -03:00 (GL-2026-0925): netted in September, still one order paid.
+        # 59.99 / 12.00 of goods plus the EUR 3 duty (USD 3.48) and its 20 % VAT (0.70), which
+        # the IOSS return declares (Art. 78(a), levy.ledger.charge_vat).
         (
             "EU_IOSS-2026-09-by-currency",
             {"original_period": "2026-09", "tax_country": "FR", "currency": "USD"},
             {
-                "taxable_amount": "59.99",
-                "vat_amount": "12.00",
+                "taxable_amount": "63.47",
+                "vat_amount": "12.70",
                 "orders": "1",
                 "fx_date": "2026-09-30",
             },
@@ -389,7 +391,7 @@ def test_a_changed_export_stops_the_report_naming_the_order(golden_export, tmp_p
     assert result.exit_code == 3, result.output
     text = " ".join(result.output.split())
     assert (
-        "EU_IOSS 2026-09 NL 21% EUR: VAT report 16.12 vs ledger 15.12; orders explaining it: GL-2026-0921"
+        "EU_IOSS 2026-09 NL 21% EUR: VAT report 16.75 vs ledger 15.75; orders explaining it: GL-2026-0921"
         in text
     )
     assert not (tmp_path / "out").exists()
@@ -468,9 +470,9 @@ def test_october_stops_until_the_ecb_rate_of_november_2_is_imported(
     assert (usd["fx_date"], usd["ecb_rate"], usd["taxable_amount"], usd["taxable_amount_eur"]) == (
         "2026-11-02",
         "1.1625",
-        "36.00",
-        "30.97",
-    )  # 36.00 / 1.1625 = 30.967...
+        "39.42",
+        "33.91",
+    )  # goods 36.00 + the EUR 3 duty's USD 3.42 (Art. 78(a)); 39.42 / 1.1625 = 33.909...
     # September's orders refunded in October correct September, at September's rates.
     corrections = pd.read_csv(flat(out, "EU_IOSS-2026-10-corrections"), dtype=str)
     assert list(corrections["original_period"]) == ["2026-09", "2026-09"]
