@@ -68,7 +68,7 @@ def split_by_rate(net: int, vat: int, goods: dict[str, int]) -> list[tuple[str, 
     >>> split_by_rate(300, 57, {"19": 10000})
     [('19', 300, 57)]
     >>> split_by_rate(300, 42, {"19": 5000, "7": 5000})
-    [('19', 150, 29), ('7', 150, 13)]
+    [('19', 150, 31), ('7', 150, 11)]
     """
     rates = sorted(goods)
     if len(rates) == 1:
