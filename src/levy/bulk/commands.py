@@ -66,6 +66,47 @@ def requote(
         raise typer.Exit(EXIT_INVALID)
 
 
+def audit(
+    period: Annotated[str, typer.Option("--period", help="YYYY-MM or YYYY-Qn (orders by the day they were paid)")],
+    scheme: Annotated[Optional[str], typer.Option("--scheme", help="only orders recorded under this scheme, e.g. EU_IOSS")] = None,
+    db: Annotated[Optional[str], typer.Option("--db", help="SQLAlchemy URL or SQLite file (default: $LEVY_DATABASE_URL or levy.db)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON instead of tables")] = False,
+) -> None:
+    """Re-decide every order of a ledger period with today's rates data; list what differs."""
+    from sqlalchemy.exc import SQLAlchemyError  # SQLAlchemy loads only when the audit runs
+
+    from levy.bulk.audit import audit_ledger  # imports SQLAlchemy: deferred like it
+
+    try:
+        report = audit_ledger(Engine(), db, period, scheme)
+    except (LevyError, SQLAlchemyError, OSError) as exc:
+        err_console.print(f"levy audit: {exc}")
+        raise typer.Exit(EXIT_FAILURE) from None
+    body = report.as_dict()
+    if as_json:
+        typer.echo(json.dumps(body, ensure_ascii=False, indent=2))
+        return
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=f"{body['orders']} orders of {period}: {body['orders_differing']} differ from today's decision")
+    for col in ("order", "field", "recorded", "re-decided", "rates (recorded -> today)"):
+        table.add_column(col, overflow="fold")
+    for d in body["differences"]:
+        rates = " -> ".join(", ".join(f"{r['tax_area']} {r['category']} {r['rate_percent']}% from {r['valid_from']}"
+                                      for r in d["rates"][side]) or "-" for side in ("recorded", "re_decided"))
+        table.add_row(d["order_id"], d["field"], str(d["recorded"]), str(d["re_decided"]), rates)
+    console.print(table)
+    totals = Table(title="tax collected vs today's answer, by tax country and currency")
+    for col in ("tax country", "currency", "under-collected", "over-collected", "net"):
+        totals.add_column(col, justify="left" if col in ("tax country", "currency") else "right")
+    for t in body["totals"]:
+        totals.add_row(t["tax_country"], t["currency"], t.get("under_collected", "0"),
+                       t.get("over_collected", "0"), t.get("net_difference", "0"))
+    console.print(totals)
+
+
 def register(app: typer.Typer) -> None:
     """Add ``levy requote`` and ``levy audit`` to the command line."""
     app.command("requote")(requote)
+    app.command("audit")(audit)
