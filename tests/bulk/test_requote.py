@@ -161,3 +161,16 @@ def test_cli_requote_from_jsonl_writes_parquet(tmp_path):
     collected = [r for r in decisions.to_pylist() if r["collect"]]
     assert collected and all(Decimal(r["landed_total"]) == Decimal(r["gross_total"]) + Decimal(r["duty_total"])
                              + Decimal(r["fee_total"]) for r in collected)
+
+
+def test_reused_decisions_still_check_each_id(engine):
+    order = json.loads((ROOT / "examples" / "order.json").read_text())
+    order.pop("payment", None)
+    ids = ["OK-1", " padded", "x" * 65, "OK-2", "tab\there"]
+    batch = [dict(order, order_id=i) for i in ids]
+    rows = bulk(engine, batch)
+    assert rows == [expected(engine, o) for o in batch]
+    assert [r["error"] is None for r in rows] == [True, False, False, True, False]
+    assert rows[3]["vat_total"] == "8.13" and rows[3]["order_id"] == "OK-2"
+    _, summary = requote(engine, orders_to_table(batch))
+    assert (summary.decided, summary.reused, summary.errors) == (1, 1, 3)

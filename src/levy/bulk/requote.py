@@ -19,10 +19,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import TypeAdapter, ValidationError
 
-from levy.bulk.table import FALLBACK_COLUMN, Grouped, group, order_dict
+from levy.bulk.table import FALLBACK_COLUMN, Grouped, Sorted, group, order_dict, order_keys, sort_orders
 from levy.engine import Engine
 from levy.errors import FieldError, InvalidOrder
 from levy.models import Decision, Order
@@ -156,15 +158,90 @@ def _quote(engine: Engine, payload: str, order_id: Any, summary: Summary) -> tup
     return decision_row(decision)
 
 
+def _slow(engine: Engine, done: Sorted, groups: np.ndarray, summary: Summary) -> dict[int, tuple]:
+    """Decide the orders ``groups`` (of ``done``) one by one: output row by group number."""
+    if len(groups) == 0:
+        return {}
+    sizes = done.ends - done.starts
+    wanted = np.zeros(len(sizes), dtype=bool)
+    wanted[groups] = True
+    rows = np.repeat(wanted, sizes)
+    sub = done.table.filter(pa.array(rows))
+    original = sub.column("__row").to_numpy()
+    grouped = group(sub.drop_columns(["__row", "__line"]), rows=original)
+    by_first_row = {int(r): g for g, r in zip(groups, done.first_row[groups])}
+    out = {}
+    for first_row, row in zip(np.sort(grouped.first_row), requote_rows(engine, grouped, summary)):
+        out[by_first_row[int(first_row)]] = row
+    return out
+
+
 def requote(engine: Engine, table: pa.Table) -> tuple[pa.Table, Summary]:
-    """Decide every order of a bulk table (``levy.bulk.table.read_table``); one row per order."""
+    """Decide every order of a bulk table (``levy.bulk.table.read_table``); one row per order.
+
+    Vectorised: sorting, grouping, the table's own checks, each order's key (its fields but its
+    id) and the assembly of the output. ``Engine.quote`` decides one order per distinct key;
+    the other orders of that key take its row under their own id, once the contract's own
+    ``order_id`` validator accepts the id. Orders of a key whose decision was an error, orders
+    with table errors, ``order_json`` fall-backs and refused ids are each done one by one.
+    """
     started = time.perf_counter()
     summary = Summary()
-    grouped = group(table)
-    columns: list[list[Any]] = [[] for _ in OUTPUT_COLUMNS]
-    for row in requote_rows(engine, grouped, summary):
-        for out, value in zip(columns, row):
-            out.append(value)
-    result = pa.table(dict(zip(OUTPUT_COLUMNS, columns)), schema=OUTPUT_SCHEMA)
+    done = sort_orders(table)
+    count = len(done.starts)
+    keys = order_keys(done)
+    if FALLBACK_COLUMN in table.column_names:
+        fallback = pc.is_valid(done.table.column(FALLBACK_COLUMN)).to_numpy(zero_copy_only=False)
+        keys[fallback[done.starts]] = -1
+    if done.problems:
+        keys[np.fromiter(done.problems, dtype=np.int64)] = -1
+    ids = done.table.column("order_id").take(pa.array(done.starts)).to_pylist()
+    keys[_refused_ids(ids)] = -1
+    shared = np.flatnonzero(keys >= 0)
+    _, first_of_key = np.unique(keys[shared], return_index=True)
+    own = np.flatnonzero(keys < 0)
+    rows = _slow(engine, done, np.concatenate((own, shared[first_of_key])), summary)
+    # A key whose first order got an error: its other orders are decided one by one (an
+    # error names its order).
+    failed_keys = {int(keys[g]) for g in shared[first_of_key] if rows[int(g)][-1] is not None}
+    if failed_keys:
+        again = np.array([g for g in shared if int(keys[g]) in failed_keys and int(g) not in rows], dtype=np.int64)
+        rows.update(_slow(engine, done, again, summary))
+    source = np.full(count, -1, dtype=np.int64)
+    decided = np.fromiter(rows, dtype=np.int64, count=len(rows))
+    position = np.empty(count, dtype=np.int64)
+    position[decided] = np.arange(len(decided))
+    source[decided] = position[decided]
+    key_row = np.full(int(keys.max()) + 1 if len(shared) else 0, -1, dtype=np.int64)
+    key_row[keys[shared[first_of_key]]] = position[shared[first_of_key]]
+    reused = np.flatnonzero(source < 0)
+    source[reused] = key_row[keys[reused]]
+    summary.reused += len(reused)
+    summary.orders += len(reused)
+    summary.lines += int((done.ends - done.starts)[reused].sum())
+    decided_table = pa.table(dict(zip(OUTPUT_COLUMNS, map(list, zip(*rows.values())))) if rows
+                             else {c: [] for c in OUTPUT_COLUMNS}, schema=OUTPUT_SCHEMA)
+    order = np.argsort(done.first_row, kind="stable")
+    result = decided_table.take(pa.array(source[order]))
+    out_ids = [rows[g][0] if g in rows else ids[g] for g in order.tolist()]
+    result = result.set_column(0, "order_id", pa.array(out_ids, pa.string()))
+    reasons = summary.reasons
+    for reason, n in zip(*np.unique(np.asarray(result.column("reason").fill_null("").to_numpy(zero_copy_only=False)),
+                                    return_counts=True)):
+        if reason:
+            reasons[str(reason)] = int(n)
     summary.seconds = time.perf_counter() - started
     return result, summary
+
+
+_ORDER_IDS = TypeAdapter(list[Annotated[(_ORDER_ID_FIELD.annotation, *_ORDER_ID_FIELD.metadata)] | None])
+
+
+def _refused_ids(ids: list[Any]) -> np.ndarray:
+    """Positions of ids the contract's ``order_id`` rules refuse (absent ones included)."""
+    bad = [i for i, value in enumerate(ids) if value is None]
+    try:
+        _ORDER_IDS.validate_python(ids)
+    except ValidationError as exc:
+        bad.extend(int(err["loc"][0]) for err in exc.errors(include_url=False) if err["loc"])
+    return np.array(sorted(set(bad)), dtype=np.int64)

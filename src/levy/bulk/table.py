@@ -115,13 +115,26 @@ def _bool_text(value: str | None) -> Any:
     return {"true": True, "false": False}.get(value.strip().lower(), value)
 
 
-def group(table: pa.Table) -> Grouped:
+@dataclass(frozen=True, slots=True)
+class Sorted:
+    """The table sorted by (order_id, line_no, input row), each order a slice ``[start, end)``."""
+
+    table: pa.Table
+    starts: np.ndarray
+    ends: np.ndarray
+    first_row: np.ndarray
+    problems: dict[int, list[str]]
+
+
+def sort_orders(table: pa.Table, rows: np.ndarray | None = None) -> Sorted:
     """Sort by (order_id, line_no) and find each order's slice, vectorised.
 
-    Rows without an ``order_id`` each form an order of their own (its error names the field).
+    ``rows`` numbers the input rows (default 0, 1, ...). Rows without an ``order_id`` each form
+    an order of their own (its error names the field).
     """
     n = table.num_rows
-    table = table.append_column("__row", pa.array(np.arange(n, dtype=np.int64)))
+    rows = np.arange(n, dtype=np.int64) if rows is None else rows
+    table = table.append_column("__row", pa.array(rows, pa.int64()))
     line_no = table.column("line_no")
     if not pa.types.is_integer(line_no.type):  # CSV text: sort by its number where it is one
         as_int = pc.cast(pc.if_else(pc.match_substring_regex(line_no, r"^\s*\d{1,9}\s*$"),
@@ -145,12 +158,44 @@ def group(table: pa.Table) -> Grouped:
         changed = pc.fill_null(changed, True).to_numpy(zero_copy_only=False)
         starts = np.concatenate(([0], np.flatnonzero(changed) + 1)).astype(np.int64)
     ends = np.append(starts[1:], n).astype(np.int64)
-    rows = table.column("__row").to_numpy()
-    first_row = np.minimum.reduceat(rows, starts) if n else rows
-    problems = _problems(table, starts, ends)
+    row_numbers = table.column("__row").to_numpy()
+    first_row = np.minimum.reduceat(row_numbers, starts) if n else row_numbers
+    return Sorted(table, starts, ends, first_row, _problems(table, starts, ends))
+
+
+def group(table: pa.Table, rows: np.ndarray | None = None) -> Grouped:
+    """``sort_orders``, with the columns as Python values for building orders."""
+    done = sort_orders(table, rows)
     names = [c for c in COLUMNS] + ([FALLBACK_COLUMN] if FALLBACK_COLUMN in table.column_names else [])
-    columns = {name: _as_python(table.column(name), name) for name in names}
-    return Grouped(columns, starts, ends, first_row, problems)
+    columns = {name: _as_python(done.table.column(name), name) for name in names}
+    return Grouped(columns, done.starts, done.ends, done.first_row, done.problems)
+
+
+_KEY_COLUMNS = tuple(c for c in COLUMNS if c not in ("order_id", "line_no"))
+_SEPARATORS = "[\x1e\x1f]"
+
+
+def order_keys(done: Sorted) -> np.ndarray:
+    """One integer per order: equal integers mean equal fields apart from ``order_id`` (so equal
+    contract orders but for their id); -1 where that cannot be told by text (a separator
+    character inside a value). Vectorised: each line's fields joined, then each order's lines."""
+    table, n = done.table, done.table.num_rows
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    texts, unsafe = [], np.zeros(n, dtype=bool)
+    for name in _KEY_COLUMNS:
+        column = table.column(name)
+        if pa.types.is_floating(column.type):  # refused with a named error by the order path
+            return np.full(len(done.starts), -1, dtype=np.int64)
+        column = pc.fill_null(column.cast(pa.string()), "")
+        unsafe |= pc.match_substring_regex(column, _SEPARATORS).to_numpy(zero_copy_only=False)
+        texts.append(column)
+    line_text = pc.binary_join_element_wise(*texts, "\x1f").combine_chunks()
+    offsets = pa.array(np.append(done.starts, n).astype(np.int32))
+    order_text = pc.binary_join(pa.ListArray.from_arrays(offsets, line_text), "\x1e")
+    keys = pc.dictionary_encode(order_text).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    keys[np.logical_or.reduceat(unsafe, done.starts)] = -1
+    return keys
 
 
 def _present(target: dict, key: str, value: Any) -> None:
