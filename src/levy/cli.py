@@ -367,7 +367,7 @@ _register_review(app)
 
 
 # The bulk engine (issue 15): `levy requote`, `levy audit`. Arrow loads only when one of them runs
-# (levy.bulk.commands imports typer and rich alone).
+# (levy.bulk.commands imports typer, rich and the engine alone).
 from levy.bulk.commands import register as _register_bulk  # noqa: E402
 
 _register_bulk(app)

@@ -13,12 +13,11 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
+from levy.cli_conventions import CHECKOUT, EXIT_FAILURE, EXIT_INVALID, LEDGER
 from levy.engine import Engine
 from levy.errors import LevyError
 
 err_console = Console(stderr=True)
-EXIT_INVALID = 2
-EXIT_FAILURE = 1
 
 
 def requote(
@@ -108,5 +107,5 @@ def audit(
 
 def register(app: typer.Typer) -> None:
     """Add ``levy requote`` and ``levy audit`` to the command line."""
-    app.command("requote")(requote)
-    app.command("audit")(audit)
+    app.command("requote", rich_help_panel=CHECKOUT)(requote)
+    app.command("audit", rich_help_panel=LEDGER)(audit)
