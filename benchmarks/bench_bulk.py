@@ -68,7 +68,7 @@ def requote_vs_quote(engine: Engine, n: int, distinct: bool) -> dict:
         t0 = time.perf_counter()
         text, failed = _quote_chunk(payloads, None, engine)
         quote_s = time.perf_counter() - t0
-        assert failed == 0 and text.count("\n") == n
+        assert not failed and text.count("\n") == n
         t0 = time.perf_counter()
         result, summary = requote(engine, read_table(table_path))
         pq.write_table(result, out_path)

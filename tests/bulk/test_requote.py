@@ -174,3 +174,22 @@ def test_reused_decisions_still_check_each_id(engine):
     assert rows[3]["vat_total"] == "8.13" and rows[3]["order_id"] == "OK-2"
     _, summary = requote(engine, orders_to_table(batch))
     assert (summary.decided, summary.reused, summary.errors) == (1, 1, 3)
+
+
+def test_a_bug_in_one_order_is_its_internal_error_and_the_table_goes_on(engine, monkeypatch):
+    order = json.loads((ROOT / "examples" / "order.json").read_text())
+    order.pop("payment", None)
+    batch = [dict(order, order_id="OK-1"), dict(order, order_id="BUG-1", shipping="6.00")]
+    real = type(engine).quote
+
+    def failing(self, raw):  # a fault injected into one order, as levy quote's isolation test does
+        if isinstance(raw, dict) and raw.get("order_id") == "BUG-1":
+            raise ZeroDivisionError("injected")
+        return real(self, raw)
+
+    monkeypatch.setattr(type(engine), "quote", failing)
+    rows, summary = requote(engine, orders_to_table(batch))
+    ok, bug = rows.to_pylist()
+    assert ok["vat_total"] == "8.13" and ok["error"] is None
+    assert json.loads(bug["error"])["error"]["code"] == "INTERNAL_ERROR" and bug["order_id"] == "BUG-1"
+    assert summary.errors == 1

@@ -26,7 +26,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from levy.bulk.table import FALLBACK_COLUMN, Grouped, Sorted, group, order_dict, order_keys, sort_orders
 from levy.engine import Engine
-from levy.errors import FieldError, InvalidOrder
+from levy.errors import FieldError, InvalidOrder, internal_error_body
 from levy.models import Decision, Order
 
 OUTPUT_SCHEMA = pa.schema([
@@ -131,6 +131,9 @@ def requote_rows(engine: Engine, grouped: Grouped, summary: Summary) -> Iterator
                 except InvalidOrder as exc:
                     summary.errors += 1
                     row = error_row(order_id, exc.body())
+                except Exception as exc:  # noqa: BLE001 - as levy quote: one order's bug must not stop the table
+                    summary.errors += 1
+                    row = error_row(order_id, internal_error_body(engine.order_id_of(order), exc))
                 else:
                     summary.decided += 1
                     row = decision_row(decision)
@@ -154,6 +157,9 @@ def _quote(engine: Engine, payload: str, order_id: Any, summary: Summary) -> tup
     except InvalidOrder as exc:
         summary.errors += 1
         return error_row(exc.order_id or order_id, exc.body())
+    except Exception as exc:  # noqa: BLE001 - as levy quote: one order's bug must not stop the table
+        summary.errors += 1
+        return error_row(engine.order_id_of(payload), internal_error_body(engine.order_id_of(payload), exc))
     summary.decided += 1
     return decision_row(decision)
 
