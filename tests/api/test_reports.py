@@ -197,7 +197,7 @@ def test_a_month_without_collections_is_a_nil_return(finance, scheme, period, cu
 
 
 @pytest.mark.parametrize(("path", "headers", "status", "message"), [
-    (f"/v1/reports/XX_VAT/{PERIOD}", {}, 404, "no scheme 'XX_VAT'; schemes are EU_IOSS, EU_OSS"),
+    (f"/v1/reports/XX_VAT/{PERIOD}", {}, 404, "no scheme 'XX_VAT'; schemes are AU_GST_LVG, CH_PLATFORM, CL_LVG, EU_IOSS, EU_OSS"),
     ("/v1/reports/eu_ioss/2026-09", {}, 404, "no scheme 'eu_ioss'"),
     ("/v1/reports/EU_IOSS/2026-13", {}, 422, "period '2026-13' is not a month written YYYY-MM"),
     ("/v1/reports/EU_IOSS/September", {}, 422, "period 'September' is not a month written YYYY-MM"),
