@@ -107,7 +107,7 @@ def order_id_of(raw: Any) -> str | None:
     if isinstance(raw, (bytes, bytearray, str)):
         try:
             raw = from_json(raw)
-        except ValueError:
+        except (ValueError, TypeError):  # TypeError: a str holding a lone surrogate
             try:  # "\\ud800" escapes: the standard parser decodes them (text bounded by parse_order)
                 raw = json.loads(raw)
             except (ValueError, RecursionError):
