@@ -12,6 +12,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 import pytest
+from papermill import PapermillExecutionError  # levy.review.execute_notebook runs papermill
 
 from levy.fx import EcbRates, load_rates
 from levy.ledger.payments import TOLERANCE_USD
@@ -114,7 +115,5 @@ def test_ready_with_the_period_end_rate(run_notebook, sample_db, sql, fx_reachin
 
 
 def test_a_period_that_is_no_month_stops_the_notebook(run_notebook, sample_db):
-    from nbclient.exceptions import CellExecutionError
-
-    with pytest.raises(CellExecutionError, match="period '2026-13' is not a month written YYYY-MM"):
+    with pytest.raises(PapermillExecutionError, match="period '2026-13' is not a month written YYYY-MM"):
         run_notebook("monthly_reconciliation", DB_URL=f"sqlite:///{sample_db}", PERIOD="2026-13")
