@@ -11,6 +11,7 @@ import pytest
 from levy.codes import Reason, Scheme, WarningCode
 from levy.context import NOTHING_FOUND, Destination, Findings, OrderContext, Outcome
 from levy.engine import parse_order
+from levy.explain import TEMPLATES, said
 
 from conftest import build_order
 
@@ -25,7 +26,7 @@ def context(engine, raw: dict) -> tuple[OrderContext, object]:
 
 
 def test_outcome_is_immutable():
-    outcome = Outcome(Reason.OFFLINE_PAYMENT, None, "rule", "why.")
+    outcome = Outcome(Reason.OFFLINE_PAYMENT, None, "rule", said(TEMPLATES["offline"]))
     with pytest.raises(dataclasses.FrozenInstanceError):
         outcome.warnings = (WarningCode.VAT_NUMBER_INVALID,)
 

@@ -366,6 +366,13 @@ from levy.review.commands import register as _register_review  # noqa: E402
 _register_review(app)
 
 
+# The bulk engine (issue 15): `levy requote`, `levy audit`. Arrow loads only when one of them runs
+# (levy.bulk.commands imports typer, rich and the engine alone).
+from levy.bulk.commands import register as _register_bulk  # noqa: E402
+
+_register_bulk(app)
+
+
 def main() -> None:  # console script entry point
     app()
 

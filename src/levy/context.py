@@ -17,6 +17,7 @@ from levy._lazy import cached_property
 from levy.chargebook import Chargebook, RuleRow
 from levy.codes import Reason, Scheme, WarningCode
 from levy.discounts import LineDiscounts, allocate
+from levy.explain import Said
 from levy.fx import Conversion, EcbRates
 from levy.identifiers import ExemptionCheck, NumberCheck, check_exemption, check_vat_number
 from levy.models import EXCISE_CATEGORIES, Order, ThresholdFact
@@ -70,7 +71,8 @@ class Outcome:
     scheme: Scheme | None
     rule: str
     """The legal basis applied, e.g. ``VAT Directive Art. 14a(1)``."""
-    explanation: str
+    said: Said
+    """What was found, as a declared template and its facts: ``levy.explain`` writes the words."""
     threshold: ThresholdFact | None = None
     warnings: tuple[WarningCode, ...] = field(default=())
     tax_shipping: bool = True
@@ -246,16 +248,3 @@ class OrderContext:
 def extract_vat(gross: Decimal, rate_percent: Decimal, currency: str) -> Decimal:
     """VAT inside a tax-inclusive amount: gross x rate / (100 + rate), rounded half-up."""
     return quantize_minor(gross * rate_percent / (HUNDRED + rate_percent), currency)
-
-
-def describe_threshold(fact: ThresholdFact, currency: str) -> str:
-    """``EUR 47.31 (USD 55.00 at the ECB rate of 2026-11-02, 1 EUR = 1.1625 USD), <= EUR 150``."""
-    sign = "<=" if fact.inclusive and fact.within else ("<" if fact.within else (">" if fact.inclusive else ">="))
-    limit = f"{fact.limit_currency} {fact.limit}"
-    if fact.fx_rate is None:
-        return f"{fact.limit_currency} {fact.converted_value} ({sign} {limit})"
-    rate_name = "Central Bank of Chile observed dollar" if (fact.fx_source or "").startswith("Banco Central de Chile") else "ECB rate"
-    return (
-        f"{fact.limit_currency} {fact.converted_value} ({currency} {fact.value} at the {rate_name} of "
-        f"{fact.fx_date}, 1 {fact.limit_currency} = {fact.fx_rate} {currency}; {sign} {limit})"
-    )

@@ -32,9 +32,9 @@ from levy import duties, fees
 from levy.chargebook import Chargebook, data_version
 from levy.codes import Reason
 from levy.context import Destination, OrderContext, Outcome, extract_vat
-from levy.countries import country_name
 from levy.discounts import DiscountRules, allocate, explain
 from levy.errors import FieldError, InvalidOrder, LevyError, NoFxRateError, NoRateError
+from levy.explain import TEMPLATES, Country, explain_outcome, said
 from levy.fx import EcbRates, default_rates
 from levy.landed import import_case
 from levy.models import (
@@ -107,7 +107,7 @@ def order_id_of(raw: Any) -> str | None:
     if isinstance(raw, (bytes, bytearray, str)):
         try:
             raw = from_json(raw)
-        except ValueError:
+        except (ValueError, TypeError):  # TypeError: a str holding a lone surrogate
             try:  # "\\ud800" escapes: the standard parser decodes them (text bounded by parse_order)
                 raw = json.loads(raw)
             except (ValueError, RecursionError):
@@ -228,9 +228,7 @@ class Engine:
         on = order.placed_on
         if order.channel == "offline":
             return self._untaxed(order, None, None, Outcome(
-                Reason.OFFLINE_PAYMENT, None, "Implementing Regulation 282/2011 Art. 5b",
-                "Paid outside the platform (offline channel): the platform takes no part in "
-                "authorising the charge, so it is not the deemed supplier and collects nothing.",
+                Reason.OFFLINE_PAYMENT, None, "Implementing Regulation 282/2011 Art. 5b", said(TEMPLATES["offline"]),
             ))
         ship_to = order.ship_to
         tax_country, tax_area, territory = ship_to.country, ship_to.country, None
@@ -240,9 +238,8 @@ class Engine:
             if row.treatment == "outside":
                 return self._untaxed(order, None, territory, Outcome(
                     Reason.SPECIAL_TERRITORY, None, f"special territory ({row.source})",
-                    f"Destination {row.territory} ({ship_to.country} {ship_to.postal_code or ''}".rstrip()
-                    + ") lies outside the VAT territory: no platform collection; "
-                    "import taxes, if any, are due locally.",
+                    said(TEMPLATES["special_territory"], territory=row.territory,
+                         address=f"{ship_to.country} {ship_to.postal_code or ''}".rstrip()),
                 ))
             tax_area = row.tax_area
             tax_country = tax_area.split("-")[0]
@@ -250,8 +247,7 @@ class Engine:
         if coverage is None:
             return self._untaxed(order, None, territory, Outcome(
                 Reason.DESTINATION_NOT_COVERED, None, "no platform-collection regime",
-                f"No platform-collection regime covers {country_name(tax_country)} ({tax_country}) "
-                f"on {on}: the platform collects nothing.",
+                said(TEMPLATES["not_covered"], country=Country(tax_country), code=tax_country, on=on),
             ))
         destination = Destination(ship_to.country, tax_country, tax_area, territory)
         ctx = OrderContext(order, self.book, self.fx, destination, coverage, rules=self.charges,
@@ -311,7 +307,7 @@ class Engine:
         net_total += shipping
         return Decision(
             order_id=order.order_id, collect=False, scheme=None, reason=outcome.reason,
-            explanation=_with(outcome.explanation, explain(discounts, cur, collect=False, rule=None, regime=None)),
+            explanation=_with(explain_outcome(outcome), explain(discounts, cur, collect=False, rule=None, regime=None)),
             tax_country=None, currency=cur, lines=lines,
             shipping=ShippingAmounts(net=shipping, vat=zero, gross=shipping),
             net_total=net_total, vat_total=zero, gross_total=net_total,
@@ -359,7 +355,7 @@ class Engine:
         vat_total += ship_vat
         return Decision(
             order_id=order.order_id, collect=True, scheme=outcome.scheme, reason=outcome.reason,
-            explanation=_with(outcome.explanation, explain(
+            explanation=_with(explain_outcome(outcome), explain(
                 discounts, cur, collect=True, rule=rule, regime=ctx.coverage.regime)),
             tax_country=ctx.destination.tax_country, currency=cur,
             lines=lines, shipping=ShippingAmounts(ship_net, ship_vat, ship_net + ship_vat),

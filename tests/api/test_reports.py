@@ -26,6 +26,7 @@ from golden.ledger_month import ACTIONS, EXPECTED, PAID_ORDERS, read_jsonl
 
 from levy.api.reports import wants_csv
 from levy.codes import Scheme
+from levy.money import minor_units
 from levy.reports.periods import filing_facts
 
 PERIOD = "2026-09"
@@ -51,10 +52,11 @@ def levy(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([*LEVY, *args], capture_output=True, text=True, timeout=300)
 
 
-def amount(text: str) -> Decimal:
-    """A money string of the report: plain decimal, two places (every filing currency's)."""
+def amount(text: str, currency: str = "EUR") -> Decimal:
+    """A money string of the report: plain decimal, in the filing currency's minor unit (two
+    places for EUR, GBP, NOK, ...; none for JPY, Japan's nil return)."""
     assert isinstance(text, str) and text.lstrip("-").replace(".", "", 1).isdigit(), text
-    assert len(text.partition(".")[2]) == 2, text
+    assert len(text.partition(".")[2]) == minor_units(currency), text
     return Decimal(text)
 
 
@@ -142,12 +144,16 @@ def test_json_is_the_by_country_file_levy_report_writes(finance, written, scheme
     assert body["rows"] == [{**row, "orders": int(row["orders"])} for row in file_rows]
     assert (len(body["rows"]) > 0) == (scheme in COLLECTED)
     totals = body["totals"]
-    zero = Decimal("0.00")
-    assert amount(totals["taxable"]) == sum((amount(r[taxable]) for r in body["rows"]), zero)
-    assert amount(totals["vat"]) == sum((amount(r[vat]) for r in body["rows"]), zero)
+    zero = Decimal(0)
+
+    def money(text: str) -> Decimal:
+        return amount(text, body["currency"])
+
+    assert money(totals["taxable"]) == sum((money(r[taxable]) for r in body["rows"]), zero)
+    assert money(totals["vat"]) == sum((money(r[vat]) for r in body["rows"]), zero)
     assert totals["orders"] == sum(r["orders"] for r in body["rows"])
-    assert amount(totals["corrections_vat"]) == sum((amount(r[vat]) for r in corrections), zero)
-    assert amount(totals["vat_due"]) == amount(totals["vat"]) + amount(totals["corrections_vat"])
+    assert money(totals["corrections_vat"]) == sum((money(r[vat]) for r in corrections), zero)
+    assert money(totals["vat_due"]) == money(totals["vat"]) + money(totals["corrections_vat"])
 
 
 def test_the_ioss_return_to_the_cent(finance):
@@ -191,7 +197,7 @@ def test_a_month_without_collections_is_a_nil_return(finance, scheme, period, cu
 
 
 @pytest.mark.parametrize(("path", "headers", "status", "message"), [
-    (f"/v1/reports/XX_VAT/{PERIOD}", {}, 404, "no scheme 'XX_VAT'; schemes are EU_IOSS, EU_OSS"),
+    (f"/v1/reports/XX_VAT/{PERIOD}", {}, 404, "no scheme 'XX_VAT'; schemes are AU_GST_LVG, CH_PLATFORM, CL_LVG, EU_IOSS, EU_OSS"),
     ("/v1/reports/eu_ioss/2026-09", {}, 404, "no scheme 'eu_ioss'"),
     ("/v1/reports/EU_IOSS/2026-13", {}, 422, "period '2026-13' is not a month written YYYY-MM"),
     ("/v1/reports/EU_IOSS/September", {}, 422, "period 'September' is not a month written YYYY-MM"),

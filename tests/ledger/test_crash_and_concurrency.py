@@ -87,8 +87,8 @@ def batch(tmp_path_factory, engine):
                 if key not in cache:
                     order = build_order(to=key[0], currency=key[1], price=key[2])
                     d = engine.quote(order)
-                    fee = RULES[key[3]].fee(d.gross_total, d.currency)
-                    order["payment"] = {"method": key[3], "amount": str(d.gross_total + fee), "currency": key[1],
+                    fee = RULES[key[3]].fee(d.landed_total, d.currency)  # the buyer pays the landed total
+                    order["payment"] = {"method": key[3], "amount": str(d.landed_total + fee), "currency": key[1],
                                         "accepted_at": "2026-10-15T13:30:00+02:00"}
                     cache[key] = (order, d)
                 order, d = cache[key]

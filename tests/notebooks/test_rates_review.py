@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 import pytest
 from dateutil.relativedelta import relativedelta
-from nbclient.exceptions import CellExecutionError
+from papermill import PapermillExecutionError  # levy.review.execute_notebook runs papermill
 
 from levy.ratebook import default_rates_dir
 
@@ -117,6 +117,6 @@ def test_rates_review_names_rates_decisions_used_that_are_gone(run_notebook, sam
 
 def test_rates_review_stops_on_refused_data(run_notebook, sample_db, tmp_path):
     broken, line = rates_with(tmp_path, "DE,general,19,", "DE,general,19.00,")
-    with pytest.raises(CellExecutionError) as failed:
+    with pytest.raises(PapermillExecutionError) as failed:
         run_notebook("rates_review", DB_URL=f"sqlite:///{sample_db}", RATES_DIR=str(broken), AS_OF="2026-11-23")
     assert f"vat_rates.csv:{line}:rate_percent: '19.00' is not canonical: write '19'" in str(failed.value)

@@ -83,8 +83,8 @@ def quarter(engine, tmp_path_factory):
         decision = engine.quote(body)
         assert decision.scheme == "EU_OSS", decision
         decisions[body["order_id"]] = decision
-        fee = METHODS["visa"].fee(decision.gross_total, decision.currency)
-        body["payment"] = {"method": "visa", "amount": str(decision.gross_total + fee),
+        fee = METHODS["visa"].fee(decision.landed_total, decision.currency)  # the buyer pays the landed total
+        body["payment"] = {"method": "visa", "amount": str(decision.landed_total + fee),
                            "currency": decision.currency, "accepted_at": body["placed_at"]}
         lines.append(json.dumps(body))
     with Ledger(f"sqlite:///{db}", engine=engine) as ledger:

@@ -20,17 +20,10 @@ h11 (no httptools).
 
 from __future__ import annotations
 
-from typing import Any
 
-MAX_HEAD_BYTES = 16 * 1024
-"""Request line plus headers (as nginx's and Node's defaults: enough for any real client)."""
-MAX_HEADERS = 100
-READ_TIMEOUT = 10.0
-"""Seconds for a whole request (head and body, 1 MiB at most) to arrive."""
-KEEP_ALIVE_TIMEOUT = 5
-"""Seconds an idle keep-alive connection is kept."""
-MAX_CONCURRENCY = 512
-"""Connections plus running requests per worker before uvicorn answers 503."""
+from levy.api.connection_limits import (  # re-exported: the guard and its tests read them here
+    KEEP_ALIVE_TIMEOUT, MAX_CONCURRENCY, MAX_HEAD_BYTES, MAX_HEADERS, READ_TIMEOUT, server_options,
+)
 
 try:
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -123,18 +116,6 @@ if HttpToolsProtocol is not None:
             self._disarm()
             self._in_head = True
             super().on_message_complete()
-
-
-def server_options() -> dict[str, Any]:
-    """The uvicorn ``Config`` options that bound what one client can hold."""
-    options: dict[str, Any] = {
-        "timeout_keep_alive": KEEP_ALIVE_TIMEOUT,
-        "limit_concurrency": MAX_CONCURRENCY,
-        "h11_max_incomplete_event_size": MAX_HEAD_BYTES,
-    }
-    # GuardedHttpToolsProtocol is not installed yet: on a keep-alive connection it refused a
-    # request that followed a large body (tests/api/test_limits.py), to be fixed before it is.
-    return options
 
 
 __all__ = ["MAX_HEAD_BYTES", "MAX_HEADERS", "READ_TIMEOUT", "KEEP_ALIVE_TIMEOUT", "MAX_CONCURRENCY",

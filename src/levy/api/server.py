@@ -30,7 +30,7 @@ import time
 from typing import Any
 
 from levy.api.auth import DEFAULT_KEYS_FILE, ENV_KEYS_FILE, KeysError, KeyStore
-from levy.api.connections import server_options  # uvicorn's protocol module: no prometheus import
+from levy.api.connection_limits import server_options  # plain options: uvicorn loads only when serving
 from levy.api.logs import log_config
 from levy.engine import Engine
 from levy.errors import LevyError

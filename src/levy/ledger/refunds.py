@@ -203,9 +203,9 @@ class Correcting:
         lifecycle.check_refund(order_id, order.status, log, at, self._terms(conn, order_id, at))
         components = self._components(conn, order_id)
         paid = conn.execute(select(payments.c.amount_minor).where(payments.c.order_id == order_id)).scalar_one()
-        refunded_before = conn.execute(
+        refunded_before = int(conn.execute(  # PostgreSQL sums integers as NUMERIC (a Decimal): back to int
             select(func.coalesce(func.sum(refunds.c.amount_minor), 0)).where(refunds.c.order_id == order_id)
-        ).scalar_one()
+        ).scalar_one())
         if mode == "full":
             shares = plan_full(components)
             amount = paid - refunded_before

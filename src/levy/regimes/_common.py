@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from levy.codes import Reason, Scheme
-from levy.context import NOTHING_FOUND, Findings, OrderContext, Outcome, describe_threshold
-from levy.countries import country_name
+from levy.context import NOTHING_FOUND, Findings, OrderContext, Outcome
+from levy.explain import TEMPLATES, Country, Said, Value, said
 
 
 def excise_goods(ctx: OrderContext, rule: str, scheme_label: str) -> Outcome | None:
@@ -22,8 +22,7 @@ def excise_goods(ctx: OrderContext, rule: str, scheme_label: str) -> Outcome | N
         return None
     return Outcome(
         Reason.EXCISE_GOODS, None, rule,
-        f"The consignment holds excise goods ({', '.join(skus)}), which {scheme_label} excludes: "
-        "tax and duty are charged at import or by the seller, not by the platform.",
+        said(TEMPLATES["excise_goods"], skus=tuple(skus), scheme_label=scheme_label),
     )
 
 
@@ -41,11 +40,10 @@ def excluded_goods(
     found = [(line.sku, excluded[line.category]) for line in ctx.order.lines if line.category in excluded]
     if not found:
         return None
-    listed = ", ".join(f"{sku}: {what}" for sku, what in found)
+    listed = tuple(said(TEMPLATES["excluded_item"], sku=sku, what=what) for sku, what in found)
     return Outcome(
         Reason.EXCISE_GOODS, None, rule,
-        f"The consignment holds goods {scheme_label} excludes ({listed}): the tax is charged at "
-        "import or by the seller, not by the platform.",
+        said(TEMPLATES["excluded_goods"], scheme_label=scheme_label, listed=listed),
     )
 
 
@@ -59,16 +57,15 @@ def imports_only(ctx: OrderContext, regime: str, rule: str, scheme_label: str, t
         return None
     return not_collected(
         Reason.SELLER_LIABLE, rule,
-        f"Goods already in {country_name(ctx.destination.tax_country)} sold by a seller established in "
-        f"{country_name(ctx.order.seller.country)}: {scheme_label} covers imported goods only, so the "
-        f"seller accounts for any {tax_name} under the ordinary rules.",
+        said(TEMPLATES["imports_only"], destination=Country(ctx.destination.tax_country),
+             seller=Country(ctx.order.seller.country), scheme_label=scheme_label, tax_name=tax_name),
     )
 
 
 def low_value_import(
     ctx: OrderContext, scheme: Scheme, name: str, basis: str, rule: str, tax_name: str = "VAT",
     found: Findings = NOTHING_FOUND,
-) -> tuple[Outcome | None, str, Findings]:
+) -> tuple[Outcome | None, Said, Findings]:
     """Test an imported consignment against the scheme's low-value limit (``thresholds.csv``).
 
     ``basis="consignment"`` tests the intrinsic value (line nets, separately stated transport
@@ -78,21 +75,20 @@ def low_value_import(
 
     Returns:
         ``(outcome, facts, found)``: ``outcome`` is ``ABOVE_THRESHOLD`` or ``None`` to go on;
-        ``facts`` describes the value tested, with the ECB rate used, for the explanation;
+        ``facts`` names the value tested, with the rate used, for the explanation;
         ``found`` holds the threshold fact and any FX warning.
     """
     if basis == "item":
         found, sku = ctx.item_threshold(scheme, name, found)
-        facts = f"Imported consignment whose dearest item ({sku}, per unit) is worth {describe_threshold(found.threshold, ctx.currency)}"
+        facts = said(TEMPLATES["dearest_item"], sku=sku, value=Value(found.threshold, ctx.currency))
     else:
         found = ctx.threshold(scheme, name, ctx.intrinsic_value, found=found)
-        facts = f"Imported consignment worth {describe_threshold(found.threshold, ctx.currency)}"
+        facts = said(TEMPLATES["consignment"], value=Value(found.threshold, ctx.currency))
     if found.threshold.within:
         return None, facts, found
     return not_collected(
         Reason.ABOVE_THRESHOLD, rule,
-        f"{facts}: above the {scheme.value} limit, so import {tax_name} is charged at the border "
-        "instead of at checkout.",
+        said(TEMPLATES["above_threshold"], facts=facts, limit=scheme.value, tax_name=tax_name),
         found,
     ), facts, found
 
@@ -118,8 +114,8 @@ def business_buyer(
     if check.status == "valid":
         return Outcome(
             Reason.B2B_VALID_VAT_NUMBER, None, rule,
-            f"The buyer gave a valid {country_name(ctx.destination.tax_country)} {id_label} "
-            f"({check.compact}): a business purchase, the buyer accounts for the tax.",
+            said(TEMPLATES["business_buyer"], country=Country(ctx.destination.tax_country),
+                 id_label=id_label, number=check.compact),
             threshold=found.threshold, warnings=found.warnings,
         ), found
     if check.warning is not None:
@@ -140,8 +136,8 @@ def exemption_voucher(ctx: OrderContext, rule: str, found: Findings = NOTHING_FO
     if check.valid:
         return Outcome(
             Reason.EXEMPTION_CERTIFICATE, None, rule,
-            f"The buyer uploaded a tax-exemption voucher for {country_name(ctx.destination.tax_country)} "
-            f"in force on {ctx.on} ({check.detail}).",
+            said(TEMPLATES["voucher"], country=Country(ctx.destination.tax_country), on=ctx.on,
+                 detail=check.detail),
             threshold=found.threshold, warnings=found.warnings,
         ), found
     return None, found.noting(check.warning)
@@ -162,24 +158,24 @@ def buyer_exclusions(
 
 
 def collect(
-    ctx: OrderContext, scheme: Scheme, reason: Reason, rule: str, facts: str, tax_name: str = "VAT",
-    found: Findings = NOTHING_FOUND, tax_shipping: bool = True, buyer: str = "B2C",
+    ctx: OrderContext, scheme: Scheme, reason: Reason, rule: str, facts: Said, tax_name: str = "VAT",
+    found: Findings = NOTHING_FOUND, tax_shipping: bool = True, buyer: str | Said = "B2C",
 ) -> Outcome:
-    """The platform collects: say what was found and which rule makes it the deemed supplier.
+    """The platform collects: what was found and which rule makes it the deemed supplier.
 
     ``buyer`` says whom the rule covers (``"B2C"``; Switzerland's Art. 20a covers any buyer).
     """
-    place = country_name(ctx.destination.tax_country)
-    if ctx.destination.territory:
-        place = f"{place} ({ctx.destination.territory})"
+    country = Country(ctx.destination.tax_country)
+    territory = ctx.destination.territory
+    place = (said(TEMPLATES["place_territory"], country=country, territory=territory) if territory
+             else said(TEMPLATES["place"], country=country))
     return Outcome(
         reason, scheme, rule,
-        f"{facts}, {buyer}: the platform is the deemed supplier ({rule}) and collects "
-        f"{place}'s {tax_name} under {scheme.value}.",
+        said(TEMPLATES["collect"], facts=facts, buyer=buyer, place=place, tax_name=tax_name),
         threshold=found.threshold, warnings=found.warnings, tax_shipping=tax_shipping,
     )
 
 
-def not_collected(reason: Reason, rule: str, explanation: str, found: Findings = NOTHING_FOUND) -> Outcome:
+def not_collected(reason: Reason, rule: str, why: Said, found: Findings = NOTHING_FOUND) -> Outcome:
     """The platform collects nothing: the reason, the rule, why, and what was found on the way."""
-    return Outcome(reason, None, rule, explanation, threshold=found.threshold, warnings=found.warnings)
+    return Outcome(reason, None, rule, why, threshold=found.threshold, warnings=found.warnings)

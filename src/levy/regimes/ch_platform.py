@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from levy.codes import Reason, Scheme
 from levy.context import OrderContext, Outcome
-from levy.countries import country_name
+from levy.explain import TEMPLATES as SHARED, Country, said
 from levy.regimes import _common
 from levy.regimes._unit import BuyerId, DueRule, FilingFacts
 
@@ -57,6 +57,11 @@ SCHEMES = tuple(Scheme(code) for code in FILINGS)
 
 ART_20A = "MWSTG Art. 20a(1)"
 ART_20A_IMPORT = "MWSTG Art. 20a(1) with Art. 7(3) (mail-order import)"
+TEMPLATES = {
+    "import": "Consignment imported from {origin} (any value: Art. 20a has no limit) sold by a seller established in {seller}",
+    "local_stock": "Goods already in the Swiss VAT territory ({origin}) sold by a seller established in {seller} (any seller, any value)",
+}
+"""Art. 20a's words: no value limit, no condition on the seller."""
 
 
 def decide(ctx: OrderContext) -> Outcome:
@@ -66,26 +71,20 @@ def decide(ctx: OrderContext) -> Outcome:
     # Art. 3 lit. a: "Inland" is Swiss territory with the customs-connected areas (Liechtenstein,
     # Büsingen); a dispatch from anywhere else is an import.
     origin = ctx.vat_country(order.ship_from, REGIME)
-    seller = country_name(order.seller.country)
+    seller = Country(order.seller.country)
     if origin is None:
         # Art. 7(3): the platform's delivery from abroad is a domestic supply once it is a
         # registered mail-order business (or filed the subordination declaration): any value.
         reason, rule = Reason.DEEMED_SUPPLIER_IMPORT, ART_20A_IMPORT
-        facts = (
-            f"Consignment imported from {country_name(order.ship_from)} (any value: Art. 20a has no "
-            f"limit) sold by a seller established in {seller}"
-        )
+        facts = said(TEMPLATES["import"], origin=Country(order.ship_from), seller=seller)
     else:
         reason, rule = Reason.DEEMED_SUPPLIER_LOCAL_STOCK, ART_20A
-        facts = (
-            f"Goods already in the Swiss VAT territory ({country_name(order.ship_from)}) sold by a seller "
-            f"established in {seller} (any seller, any value)"
-        )
+        facts = said(TEMPLATES["local_stock"], origin=Country(order.ship_from), seller=seller)
 
     # No B2B carve-out in Art. 20a: only the buyer's exemption voucher can take the order out.
     excluded, found = _common.exemption_voucher(ctx, _common.VOUCHER_RULE)
     if excluded:
         return excluded
     if order.buyer.vat_number:
-        facts += f"; the buyer's number {order.buyer.vat_number} does not change this"
+        facts = facts.and_then(said(SHARED["number_ignored"], number=order.buyer.vat_number))
     return _common.collect(ctx, Scheme.CH_PLATFORM, reason, rule, facts, found=found, buyer="any buyer")

@@ -38,8 +38,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from levy.codes import Reason, Scheme
-from levy.context import OrderContext, Outcome, describe_threshold
+from levy.context import OrderContext, Outcome
 from levy.errors import NoFxRateError
+from levy.explain import TEMPLATES as SHARED, Value, said
 from levy.fx import Conversion
 from levy.observed_dollar import SOURCE, observed_dollar
 from levy.regimes import _common
@@ -61,6 +62,10 @@ SCHEMES = tuple(Scheme(code) for code in FILINGS)
 
 RULE = "DL 825 (Ley 21.713): IVA on remote sales of low-value goods, digital platform (Párrafo 7° bis)"
 ACCEPTED_CURRENCIES = ("USD", "CLP")
+TEMPLATES = {
+    "above_threshold": "{facts}: above the CL_LVG limit, so IVA and duty are charged at import instead of at checkout.",
+}
+"""Above USD 500 both the IVA and the 6 % duty fall due at import (Ley 21.713)."""
 
 
 class CurrencyNotAccepted(NoFxRateError):
@@ -98,11 +103,11 @@ def decide(ctx: OrderContext) -> Outcome:
 
     # "bienes de bajo valor": up to USD 500, per consignment, transport excluded (FOB).
     found = ctx.threshold(Scheme.CL_LVG, "cl_lvg_threshold_usd", ctx.intrinsic_value, conversion=_conversion(ctx))
-    facts = f"Imported consignment worth {describe_threshold(found.threshold, ctx.currency)}"
+    facts = said(SHARED["consignment"], value=Value(found.threshold, ctx.currency))
     if not found.threshold.within:
         return _common.not_collected(
             Reason.ABOVE_THRESHOLD, "Ley 21.713 (low-value goods up to USD 500 only)",
-            f"{facts}: above the CL_LVG limit, so IVA and duty are charged at import instead of at checkout.",
+            said(TEMPLATES["above_threshold"], facts=facts),
             found,
         )
 

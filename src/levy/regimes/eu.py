@@ -19,8 +19,8 @@ References:
 from __future__ import annotations
 
 from levy.codes import Reason, Scheme
-from levy.context import NOTHING_FOUND, OrderContext, Outcome, describe_threshold
-from levy.countries import country_name
+from levy.context import NOTHING_FOUND, OrderContext, Outcome
+from levy.explain import TEMPLATES as SHARED, Country, Value, said
 from levy.regimes import _common
 from levy.regimes._unit import END_OF_NEXT_MONTH, BuyerId, FilingFacts
 
@@ -51,6 +51,14 @@ VIDA_RULE = "eu_14a2_art3_1_buyers"
 IMPORT_VAT_RULE = "eu_import_vat_deemed_supplier_liable"
 """From 2028-07-01 the deemed supplier is liable for import VAT (``rates/rules.csv``)."""
 
+TEMPLATES = {
+    "import_vat_2028": " (from 2028-07-01 the deemed supplier is also liable for the import VAT, Art. 201(2))",
+    "local_stock": "Goods already in the EU ({origin}, {kind}) sold by a seller established in {seller}, outside the EU",
+    "art3_1_buyer": "buyer of Art. 3(1) ({status}) whose intra-Community acquisitions are not taxed",
+}
+"""The words of the EU law the shared templates (``levy.explain``) lack."""
+DOMESTIC, DISTANCE_SALE = "domestic supply", "intra-EU distance sale"
+
 
 def decide(ctx: OrderContext) -> Outcome:
     order = ctx.order
@@ -64,22 +72,20 @@ def decide(ctx: OrderContext) -> Outcome:
         # Art. 14a(1): distance sale of goods imported from a third territory, <= EUR 150,
         # intrinsic value = the goods' price without separately stated transport (UCC-DA 1(48)).
         found = ctx.threshold(Scheme.EU_IOSS, "ioss_threshold_eur", ctx.intrinsic_value)
-        value = describe_threshold(found.threshold, ctx.currency)
+        facts = said(SHARED["consignment"], value=Value(found.threshold, ctx.currency))
         if not found.threshold.within:
             return _common.not_collected(
                 Reason.ABOVE_THRESHOLD, "VAT Directive Art. 14a(1) (consignments <= EUR 150 only)",
-                f"Imported consignment worth {value}: above the IOSS limit, so import VAT is "
-                "charged at the border instead of at checkout.",
+                said(SHARED["above_threshold"], facts=facts, limit="IOSS", tax_name="VAT"),
                 found,
             )
         scheme, reason, rule = Scheme.EU_IOSS, Reason.DEEMED_SUPPLIER_IMPORT, ART_14A_1
-        facts = f"Imported consignment worth {value}"
         # Directive (EU) 2025/1539, from 2028-07-01: the deemed supplier of an IOSS-eligible
         # distance sale is the person liable for the import VAT (new Art. 201(2)); the special
         # arrangements of Art. 369y-369zb are gone, so there is no "customer pays at the border".
         if ctx.rule_in_force(IMPORT_VAT_RULE) is not None:
             rule = ART_14A_1_2028
-            facts += " (from 2028-07-01 the deemed supplier is also liable for the import VAT, Art. 201(2))"
+            facts = facts.and_then(said(TEMPLATES["import_vat_2028"]))
         # Art. 14(4)(2): a distance sale of imported goods is also one to a person of Art. 3(1)
         # whose intra-Community acquisitions are not taxed, so such a buyer stays in IOSS whatever
         # VAT number it gives (since 2021-07-01).
@@ -90,8 +96,7 @@ def decide(ctx: OrderContext) -> Outcome:
         if ctx.vat_country(order.seller.country, REGIME) is not None:
             return _common.not_collected(
                 Reason.SELLER_LIABLE, ART_14A_2,
-                f"Goods already in the EU ({country_name(origin)}) sold by a seller established in "
-                f"{country_name(order.seller.country)}: the seller, not the platform, accounts for the VAT.",
+                said(SHARED["seller_liable"], area="the EU", origin=Country(origin), seller=Country(order.seller.country)),
             )
         scheme, reason, rule = Scheme.EU_OSS, Reason.DEEMED_SUPPLIER_LOCAL_STOCK, ART_14A_2
         # ViDA (Directive (EU) 2025/516 Art. 2, from 2027-01-01): the new Art. 14a(2) also deems
@@ -100,11 +105,8 @@ def decide(ctx: OrderContext) -> Outcome:
         art3_1_covered = order.buyer.art3_1_status is not None and ctx.rule_in_force(VIDA_RULE) is not None
         if art3_1_covered:
             rule = ART_14A_2_VIDA
-        kind = "domestic supply" if origin == ctx.destination.tax_country else "intra-EU distance sale"
-        facts = (
-            f"Goods already in the EU ({country_name(origin)}, {kind}) sold by a seller established in "
-            f"{country_name(order.seller.country)}, outside the EU"
-        )
+        kind = DOMESTIC if origin == ctx.destination.tax_country else DISTANCE_SALE
+        facts = said(TEMPLATES["local_stock"], origin=Country(origin), kind=kind, seller=Country(order.seller.country))
 
     # Art. 14a(2) covers supplies "to a non-taxable person"; CIR 282/2011 Art. 5d presumes the
     # buyer non-taxable unless the platform holds information to the contrary (a valid VAT number).
@@ -114,7 +116,7 @@ def decide(ctx: OrderContext) -> Outcome:
             return excluded
         return _common.collect(
             ctx, scheme, reason, rule, facts, found=found,
-            buyer=f"buyer of Art. 3(1) ({order.buyer.art3_1_status}) whose intra-Community acquisitions are not taxed",
+            buyer=said(TEMPLATES["art3_1_buyer"], status=order.buyer.art3_1_status),
         )
     excluded, found = _common.buyer_exclusions(ctx, "VAT Directive Art. 14a; Implementing Regulation 282/2011 Art. 5d", BUYER_ID.kinds, BUYER_ID.label, found=found)
     if excluded:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from levy.codes import Reason, Scheme
 from levy.context import OrderContext, Outcome
+from levy.explain import TEMPLATES as SHARED, said
 from levy.regimes import _common
 from levy.regimes._unit import BuyerId, END_OF_NEXT_MONTH, FilingFacts
 
@@ -70,7 +71,7 @@ def decide(ctx: OrderContext) -> Outcome:
     if excluded:
         return excluded
     if order.buyer.vat_number:
-        facts += f"; the buyer's number {order.buyer.vat_number} does not change this"
+        facts = facts.and_then(said(SHARED["number_ignored"], number=order.buyer.vat_number))
     # The LVG tax base is the goods' value without transport and insurance.
     return _common.collect(
         ctx, Scheme.MY_LVG, Reason.DEEMED_SUPPLIER_IMPORT, RULE, facts, "sales tax", found,

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from levy.codes import Reason, Scheme
 from levy.context import OrderContext, Outcome
-from levy.countries import country_name
+from levy.explain import Country, said
 from levy.regimes import _common
 from levy.regimes._unit import BuyerId, DueRule, FilingFacts
 
@@ -46,6 +46,11 @@ BUYER_ID = BuyerId(("ird",), "GST (IRD) number")
 SCHEMES = tuple(Scheme(code) for code in FILINGS)
 
 RULE = "GST Act 1985 s.8(3)(ab), s.4B and s.60C (marketplace operator)"
+TEMPLATES = {
+    "resident_seller": "Goods dispatched from {origin} sold by a seller resident in New Zealand: not distantly "
+                       "taxable goods, so the seller accounts for the GST under the ordinary rules.",
+}
+"""s.4B(1)(c)(ii): a resident underlying supplier's goods are not distantly taxable goods."""
 
 
 def decide(ctx: OrderContext) -> Outcome:
@@ -61,8 +66,7 @@ def decide(ctx: OrderContext) -> Outcome:
     if ctx.vat_country(order.seller.country, REGIME) is not None:
         return _common.not_collected(
             Reason.SELLER_LIABLE, "GST Act 1985 s.4B(1)(c)(ii) (non-resident underlying supplier)",
-            f"Goods dispatched from {country_name(order.ship_from)} sold by a seller resident in New "
-            "Zealand: not distantly taxable goods, so the seller accounts for the GST under the ordinary rules.",
+            said(TEMPLATES["resident_seller"], origin=Country(order.ship_from)),
         )
 
     # s.4B(1)(e) with s.10B: each item's estimated customs value <= NZD 1,000.

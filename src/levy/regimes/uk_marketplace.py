@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from levy.codes import Reason, Scheme
 from levy.context import NOTHING_FOUND, OrderContext, Outcome
-from levy.countries import country_name
+from levy.explain import TEMPLATES as SHARED, Country, said
 from levy.regimes import _common
 from levy.regimes import eu as _eu
 from levy.regimes._unit import BuyerId, DueRule, FilingFacts
@@ -60,6 +60,10 @@ S5A_IMPORT = "VATA 1994 s.5A(1)(c)(i) and (3)"
 S5A_LOCAL = "VATA 1994 s.5A(1)(c)(ii)"
 NI_IMPORT = "VATA 1994 s.5A(3) as applied to Northern Ireland (goods from outside the UK and the EU)"
 NI_LOCAL = "VATA 1994 s.5B and Sch 9ZC paras 1B and 4A"
+TEMPLATES = {
+    "local_stock": "Goods already in {area} ({origin}) sold by a seller established in {seller}, outside {outside}",
+}
+"""s.5A(1)(c)(ii) (and s.5B in Northern Ireland): a seller established outside the area."""
 
 
 def decide(ctx: OrderContext) -> Outcome:
@@ -94,14 +98,11 @@ def decide(ctx: OrderContext) -> Outcome:
         if seller_area:
             return _common.not_collected(
                 Reason.SELLER_LIABLE, NI_LOCAL if ni else S5A_LOCAL,
-                f"Goods already in {area} ({country_name(order.ship_from)}) sold by a seller established in "
-                f"{country_name(seller)}: the seller, not the platform, accounts for the VAT.",
+                said(SHARED["seller_liable"], area=area, origin=Country(order.ship_from), seller=Country(seller)),
             )
         reason, rule = Reason.DEEMED_SUPPLIER_LOCAL_STOCK, NI_LOCAL if ni else S5A_LOCAL
-        facts = (
-            f"Goods already in {area} ({country_name(order.ship_from)}) sold by a seller established in "
-            f"{country_name(seller)}, outside {outside}"
-        )
+        facts = said(TEMPLATES["local_stock"], area=area, origin=Country(order.ship_from), seller=Country(seller),
+                     outside=outside)
 
     # s.5A(1A): a VAT-registered buyer who gave its number takes goods in the UK out of the
     # deeming; for low-value imports it accounts by reverse charge (HMRC guidance).

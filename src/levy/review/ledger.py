@@ -418,22 +418,27 @@ def rates_applied(ledger, period: str, book: Ratebook) -> pd.DataFrame:
 def period_payments(ledger, period: str) -> pd.DataFrame:
     """The payments accepted in ``period`` (every order, collected or not), as Decimals.
 
-    Columns: ``order_id``, ``method``, ``currency``, ``gross_total``, ``fee``, ``payable``,
-    ``paid``, ``difference`` (paid - payable), ``usd_per_unit`` (the ECB cross rate the payment
-    check used, when it needed one) and ``difference_usd``.
+    Columns: ``order_id``, ``method``, ``currency``, ``gross_total``, ``charges`` (duties and
+    fees the decision added: the buyer owes ``landed_total = gross_total + charges``), ``fee``,
+    ``payable``, ``paid``, ``difference`` (paid - payable), ``usd_per_unit`` (the ECB cross rate
+    the payment check used, when it needed one) and ``difference_usd``.
     """
     import pandas as pd
-    from sqlalchemy import select
+    from sqlalchemy import func, select
 
-    from levy.ledger.schema import decisions, orders, payments
+    from levy.ledger.schema import decision_charges, decisions, orders, payments
 
     start, end = period_bounds(period)
+    charges = (select(decision_charges.c.order_id, func.sum(decision_charges.c.gross_minor).label("minor"))
+               .group_by(decision_charges.c.order_id).subquery())
     query = (
         select(orders.c.order_id, orders.c.minor_units, payments.c.method, payments.c.currency,
                decisions.c.gross_total_minor, payments.c.fee_minor, payments.c.payable_minor,
-               payments.c.amount_minor, payments.c.difference_minor, payments.c.usd_rate)
+               payments.c.amount_minor, payments.c.difference_minor, payments.c.usd_rate,
+               charges.c.minor.label("charges_minor"))
         .select_from(orders.join(payments, payments.c.order_id == orders.c.order_id)
-                     .join(decisions, decisions.c.order_id == orders.c.order_id))
+                     .join(decisions, decisions.c.order_id == orders.c.order_id)
+                     .outerjoin(charges, charges.c.order_id == orders.c.order_id))
         .where(orders.c.paid_on >= start, orders.c.paid_on < end)
         .order_by(orders.c.order_id)
     )
@@ -445,14 +450,15 @@ def period_payments(ledger, period: str) -> pd.DataFrame:
             usd = Decimal(r.usd_rate) if r.usd_rate else (Decimal(1) if r.currency == "USD" else None)
             records.append({
                 "order_id": r.order_id, "method": r.method, "currency": r.currency,
-                "gross_total": money(r.gross_total_minor, d), "fee": money(r.fee_minor, d),
+                "gross_total": money(r.gross_total_minor, d),
+                "charges": money(int(r.charges_minor or 0), d), "fee": money(r.fee_minor, d),
                 "payable": money(r.payable_minor, d), "paid": money(r.amount_minor, d),
                 "difference": difference, "usd_per_unit": usd,
                 "difference_usd": (difference * usd).quantize(Decimal("0.0001")) if usd is not None else None,
             })
     return pd.DataFrame.from_records(records, columns=[
-        "order_id", "method", "currency", "gross_total", "fee", "payable", "paid", "difference",
-        "usd_per_unit", "difference_usd",
+        "order_id", "method", "currency", "gross_total", "charges", "fee", "payable", "paid",
+        "difference", "usd_per_unit", "difference_usd",
     ])
 
 
