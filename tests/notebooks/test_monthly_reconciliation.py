@@ -39,11 +39,38 @@ REFUNDS = f"""
     GROUP BY 1, 2, 3, 4, 5, 6"""
 
 
+# The VAT on recharged duties and fees (Art. 78(a)) is declared at the rate of the goods it covers;
+# a full refund takes it back in the month it is recorded.
+CHARGES = """
+    SELECT d.scheme, strftime('%Y-%m', o.paid_on), d.tax_country, o.currency, o.minor_units,
+           dc.order_id, dc.skus, {sign} dc.vat_minor
+    FROM decision_charges dc JOIN orders o USING (order_id) JOIN decisions d USING (order_id) {refunds}
+    WHERE d.collect AND d.scheme IS NOT NULL AND dc.vat_minor != 0 AND {day} >= ? AND {day} < ?"""
+CHARGES_SOLD = CHARGES.format(sign="", refunds="", day="o.paid_on")
+CHARGES_REFUNDED = CHARGES.format(sign="-", refunds="JOIN refunds r ON r.order_id = o.order_id AND r.mode = 'full'",
+                                  day="r.refunded_on")
+
+
+def charge_vat_rows(sql) -> list[tuple]:
+    """``(scheme, period, country, rate, currency, digits, vat)`` of the charges' VAT; every
+    charge of the sample covers goods at one rate (the split over several rates is tested in
+    tests/ledger/test_charge_vat_return.py)."""
+    rows = []
+    for scheme, period, country, currency, digits, order_id, skus, vat in (
+            sql(CHARGES_SOLD, *OCTOBER) + sql(CHARGES_REFUNDED, *OCTOBER)):
+        names = skus.split(";")
+        rates = {r for r, in sql("SELECT DISTINCT rate_percent FROM decision_lines WHERE order_id = ? AND "
+                                 f"kind = 'line' AND sku IN ({','.join('?' * len(names))})", order_id, *names)}
+        assert len(rates) == 1, (order_id, skus, rates)
+        rows.append((scheme, period, country, rates.pop(), currency, digits, vat))
+    return rows
+
+
 def vat_groups(sql) -> dict[tuple, Decimal]:
     """VAT per (scheme, original period, country, rate, currency): sales paid in October plus
-    the (negative) refunds recorded in it."""
+    the (negative) refunds recorded in it, goods and the charges' VAT."""
     groups: dict[tuple, Decimal] = {}
-    for *key, digits, vat in sql(SALES, *OCTOBER) + sql(REFUNDS, *OCTOBER):
+    for *key, digits, vat in sql(SALES, *OCTOBER) + sql(REFUNDS, *OCTOBER) + charge_vat_rows(sql):
         groups[tuple(key)] = groups.get(tuple(key), Decimal(0)) + Decimal(vat).scaleb(-digits)
     return groups
 

@@ -463,19 +463,28 @@ def period_payments(ledger, period: str) -> pd.DataFrame:
 
 
 def period_refunds(ledger, period: str) -> pd.DataFrame:
-    """Refunds recorded in ``period``, with the period of the order they correct."""
+    """Refunds recorded in ``period``, with the period of the order they correct; ``vat`` is
+    the goods' VAT refunded, ``charges_vat`` the VAT on duties and fees a full refund returns."""
     import pandas as pd
     from sqlalchemy import select
 
-    from levy.ledger.schema import decisions, orders, refunds
+    from sqlalchemy import func
+
+    from levy.ledger.schema import decision_charges, decisions, orders, refunds
     from levy.reports.schema import period_of
 
     start, end = period_bounds(period)
+    # The VAT on the order's duties and fees (Art. 78(a)): a full refund returns it with them,
+    # and the return takes it back on that refund's row (levy.ledger.charge_vat).
+    charges_vat = (
+        select(func.coalesce(func.sum(decision_charges.c.vat_minor), 0))
+        .where(decision_charges.c.order_id == refunds.c.order_id).scalar_subquery()
+    )
     query = (
         select(refunds.c.refund_id, refunds.c.order_id, refunds.c.refunded_on, refunds.c.mode,
                orders.c.currency, orders.c.minor_units, orders.c.paid_on, decisions.c.scheme,
-               decisions.c.tax_country, refunds.c.amount_minor, refunds.c.net_minor, refunds.c.vat_minor,
-               refunds.c.outside_base_minor)
+               decisions.c.collect, decisions.c.tax_country, refunds.c.amount_minor, refunds.c.net_minor,
+               refunds.c.vat_minor, refunds.c.outside_base_minor, charges_vat.label("charges_vat_minor"))
         .join(orders, orders.c.order_id == refunds.c.order_id)
         .join(decisions, decisions.c.order_id == orders.c.order_id)
         .where(refunds.c.refunded_on >= start, refunds.c.refunded_on < end)
@@ -485,16 +494,18 @@ def period_refunds(ledger, period: str) -> pd.DataFrame:
     with ledger.db.connect() as conn:
         for r in conn.execute(query):
             d = r.minor_units
+            full_and_collected = r.mode == "full" and r.collect and r.scheme is not None
             records.append({
                 "refund_id": r.refund_id, "order_id": r.order_id, "refunded_on": r.refunded_on,
                 "mode": r.mode, "scheme": r.scheme, "tax_country": r.tax_country,
                 "original_period": period_of(r.paid_on), "currency": r.currency,
                 "amount": money(r.amount_minor, d), "net": money(r.net_minor, d),
                 "vat": money(r.vat_minor, d), "outside_vat_base": money(r.outside_base_minor, d),
+                "charges_vat": money(int(r.charges_vat_minor) if full_and_collected else 0, d),
             })
     frame = pd.DataFrame.from_records(records, columns=[
         "refund_id", "order_id", "refunded_on", "mode", "scheme", "tax_country", "original_period",
-        "currency", "amount", "net", "vat", "outside_vat_base",
+        "currency", "amount", "net", "vat", "outside_vat_base", "charges_vat",
     ])
     frame["correction"] = frame["original_period"] != period
     return frame
