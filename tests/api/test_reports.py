@@ -158,14 +158,15 @@ def test_json_is_the_by_country_file_levy_report_writes(finance, written, scheme
 
 def test_the_ioss_return_to_the_cent(finance):
     """September's IOSS return as the golden file states it: ten rows, refunds of August
-    orders as corrections (-10.59 EUR VAT)."""
+    orders as corrections (-11.36 EUR VAT). Each row includes the EUR 3 duty of its orders and
+    its VAT (Art. 78(a)): the NL order is 72.00 of goods and 3.00 of duty at 21 %."""
     body = finance.get(f"/v1/reports/EU_IOSS/{PERIOD}").json()
     assert body["currency"] == "EUR"
     assert {(r["tax_country"], r["rate_percent"]): (r["taxable_amount_eur"], r["vat_amount_eur"], r["orders"])
-            for r in body["rows"]}[("NL", "21")] == ("72.00", "15.12", 1)
-    assert body["totals"] == {"taxable": "537.13", "vat": "104.00", "orders": 16,
-                              "corrections_taxable": "-72.72", "corrections_vat": "-10.59",
-                              "vat_due": "93.41"}
+            for r in body["rows"]}[("NL", "21")] == ("75.00", "15.75", 1)
+    assert body["totals"] == {"taxable": "573.36", "vat": "111.16", "orders": 16,
+                              "corrections_taxable": "-78.72", "corrections_vat": "-11.36",
+                              "vat_due": "99.80"}
 
 
 @pytest.mark.parametrize("scheme", SCHEMES, ids=SCHEMES)

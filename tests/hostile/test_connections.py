@@ -28,8 +28,9 @@ def _read_all(sock: socket.socket, timeout: float = 10) -> bytes:
 @pytest.fixture(scope="module")
 def live(engine, tmp_path_factory, monkeymodule):
     monkeymodule.setattr(connections, "READ_TIMEOUT", 1.0)
-    with serving(engine, tmp_path_factory.mktemp("conn"), **server_options(),
-                 http=connections.GuardedHttpToolsProtocol) as where:
+    options = server_options()
+    assert options["http"] == "levy.api.connections:GuardedHttpToolsProtocol"  # levy serve installs the guard
+    with serving(engine, tmp_path_factory.mktemp("conn"), **options) as where:
         yield where
 
 
@@ -102,3 +103,38 @@ def test_keep_alive_still_works_under_the_guard(live):
             assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
             time.sleep(0.3)
 
+
+
+def test_keep_alive_after_a_large_body_is_not_mistaken_for_a_large_head(live):
+    """A read that ends a request (the last of a 600 KB body, or a 40 KB request in one read) is
+    no byte of the next request's head: the guard once counted it and refused the next request."""
+    host, port, key = live
+    big = json.dumps(build_order()).encode() + b" " * 600_000  # JSON allows whitespace after the value
+    small = json.dumps(build_order()).encode()
+    medium = small + b" " * 40_000  # more than a head may hold, read in one piece with its head
+    assert len(big) > 600_000
+
+    def request(body: bytes) -> bytes:
+        return (b"POST /v1/quote HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+                b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (key.encode(), len(body), body))
+
+    def answer(sock: socket.socket) -> bytes:
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = sock.recv(65536)
+            assert chunk, f"the connection was closed: {head[:200]!r}"
+            head += chunk
+        headers, _, rest = head.partition(b"\r\n\r\n")
+        length = int(next(line.split(b":")[1] for line in headers.split(b"\r\n")
+                          if line.lower().startswith(b"content-length:")))
+        while len(rest) < length:
+            chunk = sock.recv(65536)
+            assert chunk, "the connection was closed mid-answer"
+            rest += chunk
+        return headers
+
+    with socket.create_connection((host, port)) as sock:
+        sock.settimeout(10)
+        for body in (big, small, medium, medium, small, big, small):
+            sock.sendall(request(body))
+            assert answer(sock).startswith(b"HTTP/1.1 200"), body[:40]

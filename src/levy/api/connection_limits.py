@@ -5,6 +5,7 @@ server reads them here, so `levy quote` (which imports the service's commands) s
 
 from __future__ import annotations
 
+from importlib.util import find_spec
 from typing import Any
 
 MAX_HEAD_BYTES = 16 * 1024
@@ -16,6 +17,8 @@ KEEP_ALIVE_TIMEOUT = 5
 """Seconds an idle keep-alive connection is kept."""
 MAX_CONCURRENCY = 512
 """Connections plus running requests per worker before uvicorn answers 503."""
+GUARDED_PROTOCOL = "levy.api.connections:GuardedHttpToolsProtocol"
+"""uvicorn's httptools protocol with the head limits and the read timeout of this module."""
 
 
 def server_options() -> dict[str, Any]:
@@ -25,10 +28,11 @@ def server_options() -> dict[str, Any]:
         "limit_concurrency": MAX_CONCURRENCY,
         "h11_max_incomplete_event_size": MAX_HEAD_BYTES,
     }
-    # GuardedHttpToolsProtocol is not installed yet: on a keep-alive connection it refused a
-    # request that followed a large body (tests/api/test_limits.py), to be fixed before it is.
+    if find_spec("httptools") is not None:
+        # By import path: uvicorn imports the guard (and itself) in the worker, not here.
+        options["http"] = GUARDED_PROTOCOL
     return options
 
 
 __all__ = ["MAX_HEAD_BYTES", "MAX_HEADERS", "READ_TIMEOUT", "KEEP_ALIVE_TIMEOUT", "MAX_CONCURRENCY",
-           "server_options"]
+           "GUARDED_PROTOCOL", "server_options"]

@@ -58,6 +58,7 @@ if HttpToolsProtocol is not None:
             self._in_head = True
             self._header_count = 0
             self._messages_begun = 0
+            self._between_messages = True
             self._deadline = self.loop.call_later(READ_TIMEOUT, self._too_slow)
 
         def connection_lost(self, exc) -> None:
@@ -89,15 +90,19 @@ if HttpToolsProtocol is not None:
                     return
             begun = self._messages_begun
             super().data_received(data)
-            if self._in_head:
-                # Still inside a head: this read counts towards it. When the head began during
-                # this read, the read may also hold the end of the previous request (pipelining):
-                # counting all of it errs on the safe side by at most one read.
+            if self._between_messages:
+                # The read ended with a complete request (the parser calls on_message_begin at a
+                # message's first byte, and none came after it): no byte of a next head yet.
+                self._head_bytes = 0
+            elif self._in_head:
+                # Inside a head. When it began during this read, the read may also hold the end
+                # of the previous request (pipelining): counting all of it errs on the safe side.
                 self._head_bytes = len(data) if self._messages_begun != begun else self._head_bytes + len(data)
 
         def on_message_begin(self) -> None:
             super().on_message_begin()
             self._messages_begun += 1
+            self._between_messages = False
             self._in_head, self._header_count, self._head_bytes = True, 0, 0
             if self._deadline is None:
                 self._deadline = self.loop.call_later(READ_TIMEOUT, self._too_slow)
@@ -114,7 +119,7 @@ if HttpToolsProtocol is not None:
 
         def on_message_complete(self) -> None:
             self._disarm()
-            self._in_head = True
+            self._in_head = self._between_messages = True
             super().on_message_complete()
 
 
