@@ -80,8 +80,9 @@ demo: $(STAMP)
 	@ls -d build/reports/*/* | sed 's|^|     |'
 	@echo "== filing calendar from 2026-12-01: what is due, with the ledger's activity and the ECB rate each needs"
 	$(LEDGER) calendar --from 2026-12-01 --months 3 --db $(DEMO_DB) --out build/reports
-	@echo "   AE-2026-900001 (seller coupon) and AE-2026-900002 (platform coupon) enter the IOSS return at EUR 50.00,"
-	@echo "   60.00 less the coupon: the DE and FR rows of the EU_IOSS 2026-09 by-country return"
+	@echo "   AE-2026-900001 (seller coupon) and AE-2026-900002 (platform coupon) enter the IOSS return with goods of"
+	@echo "   EUR 50.00, 60.00 less the coupon, plus the EUR 3.00 duty their VAT also falls on (Art. 78(a)): the DE"
+	@echo "   and FR rows of the EU_IOSS 2026-09 by-country return"
 	@echo "== October 2026 converts at the ECB rate of Monday 2026-11-02 (Art. 366(2)); with the packaged history"
 	@echo "   alone (it ends 2026-10-30) the report stops, exit 1, naming the day and the levy fx fix; nothing written"
 	LEVY_DATA_DIR=$(CURDIR)/build/demo-fx-none $(LEDGER) report --period 2026-10 --db $(DEMO_DB) --out build/reports || [ $$? -eq 1 ]
