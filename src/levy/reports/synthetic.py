@@ -9,6 +9,7 @@ VAT is net x rate, so every line obeys the schema (signs, periods, codes).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 
 import numpy as np
 import pyarrow as pa
@@ -64,7 +65,8 @@ def synthetic_batches(lines: int, period: str, seed: int = 2026, batch: int = 1_
     c_std = np.array([rates.index(c[2]) for c in combos], dtype=np.int32)
     c_red = np.array([rates.index(c[3]) for c in combos], dtype=np.int32)
     c_cur = np.array([currencies.index(c[4]) for c in combos], dtype=np.int32)
-    rate_value = np.array([float(r) for r in rates])
+    # Rates in thousandths of a percent (5.5 -> 5500), exact: the VAT below is integer arithmetic.
+    rate_milli_percent = np.array([int(Decimal(r) * 1000) for r in rates], dtype=np.int64)
     scale = np.array([10 ** minor_units(c) * _TYPICAL_MINOR.get(c, 40) for c in currencies], dtype=np.float64)
     periods = [period, _previous(period, 1), _previous(period, 2)]
     kinds = ["sale", "refund"]
@@ -88,7 +90,7 @@ def synthetic_batches(lines: int, period: str, seed: int = 2026, batch: int = 1_
         rate_i = np.where(second, c_red[combo], c_std[combo])
         cur_i = c_cur[combo]
         net = np.maximum(1, (rng.lognormal(0.0, 0.6, n) * scale[cur_i] * 0.8)).astype(np.int64)
-        vat = np.floor(net * rate_value[rate_i] / 100 + 0.5).astype(np.int64)
+        vat = (net * rate_milli_percent[rate_i] + 50_000) // 100_000  # half-up (net > 0), in minor units
         refund = rng.random(n) < 0.03
         earlier = refund & (rng.random(n) < 2 / 3)
         orig_i = np.where(earlier, 1 + (rng.random(n) < 0.25), 0).astype(np.int32)
